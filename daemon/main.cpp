@@ -1,0 +1,53 @@
+// ifpind: keeps one default route per role and address family; see ifpind(8).
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "config.hpp"
+#include "daemon.hpp"
+#include "ifpin_build_config.h"
+#include "logging.hpp"
+
+int main(int argc, char **argv)
+{
+    CLI::App app{"ifpind: keeps one default route per role (uplink) and address family", "ifpind"};
+    std::string configPath = IFPIN_DEFAULT_CONFIG;
+    std::string logLevel;
+    bool checkOnly = false;
+    int receiveBuffer = 8 * 1024 * 1024;
+    app.add_option("-c,--config", configPath, "configuration file")->capture_default_str();
+    app.add_flag("--check-config", checkOnly, "validate the configuration and exit");
+    app.add_option("--log-level", logLevel, "trace, debug, info, warning, error, critical or off (overrides the file)")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warning", "warn", "error", "critical", "off"}));
+    app.add_option("--netlink-receive-buffer", receiveBuffer, "bytes the kernel may queue for ifpind's event socket")
+        ->check(CLI::Range(4096, 1 << 30))
+        ->capture_default_str();
+    app.set_version_flag("--version", IFPIN_VERSION);
+    CLI11_PARSE(app, argc, argv);
+
+    ifpin::setupLogging(logLevel.empty() ? "info" : logLevel);
+    auto result = ifpin::loadConfigFile(configPath, ifpin::RoutingTableNames::loadSystem());
+    if (!result.config) {
+        for (const auto &error : result.errors)
+            std::fprintf(stderr, "%s\n", error.toString().c_str());
+        std::fprintf(stderr, "ifpind: %s: configuration invalid (%zu error(s)); no route was touched\n",
+                     configPath.c_str(), result.errors.size());
+        return 1;
+    }
+    if (checkOnly) {
+        std::printf("%s: configuration valid, %zu role(s)\n", configPath.c_str(), result.config->roles.size());
+        return 0;
+    }
+    if (logLevel.empty())
+        ifpin::setLogLevel(result.config->daemon.logLevel);
+
+    try {
+        ifpin::Daemon daemon({configPath, receiveBuffer}, *result.config);
+        return daemon.run();
+    } catch (const std::exception &error) {
+        spdlog::critical("ifpind failed: {}", error.what());
+        return 1;
+    }
+}

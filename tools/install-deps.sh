@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs, from Debian 12 packages, everything ifpin needs to build, run its lab and run its tests.
+# Only packages that are missing are installed, so a second run costs one dpkg query.
+set -euo pipefail
+
+packages=(
+  # build
+  g++ meson ninja-build pkg-config
+  # libraries (see docs/architecture.md for what each is used for)
+  libnl-3-dev libnl-route-3-dev libspdlog-dev libsystemd-dev
+  libsdbus-c++-dev libsdbus-c++-bin libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev
+  # lab and integration tests
+  iproute2 curl python3 procps util-linux dbus
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: missing packages: ${missing[*]}; run as root to install them" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
