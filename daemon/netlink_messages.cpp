@@ -58,6 +58,17 @@ std::vector<RouteFact> expandMultipath(const RouteFact &common, const nlattr *mu
     return routes;
 }
 
+// libnl's parser stops quietly at a truncated attribute; a message whose attributes do not add up to
+// its length is malformed, and nothing in it is trusted.
+bool attributesFillMessage(const nlmsghdr *header, size_t payloadLength)
+{
+    int remaining = nlmsg_attrlen(header, static_cast<int>(payloadLength));
+    const nlattr *attribute = nlmsg_attrdata(header, static_cast<int>(payloadLength));
+    while (nla_ok(attribute, remaining))
+        attribute = nla_next(attribute, &remaining);
+    return remaining == 0;
+}
+
 } // namespace
 
 bool isDefaultRouteMessage(const nlmsghdr *header)
@@ -79,7 +90,8 @@ std::optional<RouteMessage> decodeRouteMessage(const nlmsghdr *header)
     routePolicy[RTA_TABLE].type = NLA_U32;
     routePolicy[RTA_OIF].type = NLA_U32;
     routePolicy[RTA_PRIORITY].type = NLA_U32;
-    if (nlmsg_parse(const_cast<nlmsghdr *>(header), sizeof(rtmsg), attributes, RTA_MAX, routePolicy) < 0)
+    if (!attributesFillMessage(header, sizeof(rtmsg)) ||
+        nlmsg_parse(const_cast<nlmsghdr *>(header), sizeof(rtmsg), attributes, RTA_MAX, routePolicy) < 0)
         return std::nullopt;
 
     RouteMessage message;
@@ -124,7 +136,8 @@ std::optional<LinkMessage> decodeLinkMessage(const nlmsghdr *header)
     nla_policy linkPolicy[IFLA_MAX + 1] = {};
     linkPolicy[IFLA_IFNAME].type = NLA_STRING;
     linkPolicy[IFLA_IFNAME].maxlen = IFNAMSIZ;
-    if (nlmsg_parse(const_cast<nlmsghdr *>(header), sizeof(ifinfomsg), attributes, IFLA_MAX, linkPolicy) < 0)
+    if (!attributesFillMessage(header, sizeof(ifinfomsg)) ||
+        nlmsg_parse(const_cast<nlmsghdr *>(header), sizeof(ifinfomsg), attributes, IFLA_MAX, linkPolicy) < 0)
         return std::nullopt;
 
     LinkMessage message;

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what is missing and builds ifpin into BUILD_DIR (default: build/). Used by demo.sh,
+# run-tests.sh and CI, so that all three build the same way.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+build_dir=${BUILD_DIR:-$root/build}
+
+"$here/install-deps.sh"
+if [[ ! -f $build_dir/build.ninja ]]; then
+  meson setup "$build_dir" "$root" "$@"
+fi
+ninja -C "$build_dir"

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: builds ifpin, builds the lab (network namespaces with a media
+# and a mgmt uplink, see tools/lab.sh), runs ifpind in it and shows what it did. The host's own
+# routes and links are never touched; everything is removed at the end, also on failure.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+export BUILD_DIR=${BUILD_DIR:-$root/build}
+"$here/build.sh"
+
+prefix="ifpdemo$$"
+host="$prefix-host"
+work=$(mktemp -d)
+daemon_pid=""
+cleanup() {
+  [[ -n $daemon_pid ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null || true
+  "$here/lab.sh" down "$prefix" || true
+  rm -rf "$work" "/etc/netns/$host"
+}
+trap cleanup EXIT
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+in_lab() { ip netns exec "$host" "$@"; }
+wait_for() { # wait_for DESCRIPTION COMMAND...: polls for up to 5 s
+  local what=$1; shift
+  for _ in $(seq 500); do "$@" >/dev/null 2>&1 && return 0; sleep 0.01; done
+  echo "demo: timed out waiting for $what" >&2; return 1
+}
+
+step "building the lab: host namespace $host with uplinks media0 and mgmt0"
+"$here/lab.sh" up "$prefix"
+# Let `ip route` inside the lab name ifpind's protocol (ip netns exec overlays /etc/netns/NS on /etc).
+mkdir -p "/etc/netns/$host"
+cp -r /etc/iproute2 "/etc/netns/$host/"
+mkdir -p "/etc/netns/$host/iproute2/rt_protos.d"
+cp "$BUILD_DIR/ifpind.conf" "/etc/netns/$host/iproute2/rt_protos.d/"
+
+step "a DHCP client's default route on mgmt0, at metric 0: it would win over media"
+in_lab ip route add default via 198.51.100.1 dev mgmt0 metric 0 proto dhcp
+in_lab ip route show default
+
+cat > "$work/ifpind.toml" <<'TOML'
+[daemon]
+table = "main"
+
+[role.media]            # the data uplink: lowest metric, so everybody uses it
+interface = "media0"
+metric = 100
+gateway4 = "192.0.2.1"
+gateway6 = "2001:db8:1::1"
+
+[role.mgmt]             # the management uplink: gateway learned from the DHCP route above
+interface = "mgmt0"
+metric = 1000
+TOML
+step "starting ifpind with this policy"
+cat "$work/ifpind.toml"
+in_lab "$BUILD_DIR/daemon/ifpind" --config "$work/ifpind.toml" >"$work/ifpind.log" 2>&1 &
+daemon_pid=$!
+wait_for "ifpind's routes" sh -c "ip -n $host route show default proto 241 | grep -q 'metric 1000'"
+
+step "the lab host's routes, as ifpind left them"
+in_lab ip route show
+in_lab ip -6 route show default
+
+step "an admin deletes the media default route; ifpind restores it"
+in_lab ip route del default dev media0 metric 100
+wait_for "the media route to come back" sh -c "ip -n $host route show default | grep -q media0"
+in_lab ip route show default
+
+step "ifpind's log"
+kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=""
+cat "$work/ifpind.log"
