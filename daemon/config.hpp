@@ -49,7 +49,7 @@ struct Config {
 // One problem found in a config file, located for a person to fix it.
 struct ConfigError {
     std::string source; // the file name
-    uint32_t line = 0;  // 1-based; 0 when the problem has no single place (e.g. a missing key)
+    uint32_t line = 0;  // 1-based; a missing key points at its table; 0 when unreadable
     std::string key;    // dotted path, e.g. "role.media.metric"; empty for syntax errors
     std::string message;
 
