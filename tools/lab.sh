@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# The ifpin lab: a host namespace with two uplinks, each to a gateway namespace running a tiny
+# server, plus one interface ifpind must leave alone. Used by hand and by tests/integration.
+#
+# Usage:
+#   tools/lab.sh up PREFIX                    build the lab (tears down what it made if it fails)
+#   tools/lab.sh down PREFIX                  kill its processes, delete its namespaces (idempotent)
+#   tools/lab.sh recreate-uplink PREFIX ROLE  delete and re-create the uplink of ROLE (media|mgmt):
+#                                             same names and addresses, new ifindex, link up
+#
+# Topology (namespaces PREFIX-host, PREFIX-gwmedia, PREFIX-gwmgmt; PREFIX: letters, digits, - _ .):
+#
+#   PREFIX-host                                   PREFIX-gwmedia
+#     media0 192.0.2.2/24 2001:db8:1::2/64  <---->  uplink0 192.0.2.1/24 2001:db8:1::1/64 fe80::1/64
+#                                                   lo 203.0.113.10/32 2001:db8:ffff::10/128
+#                                                   lab-server.py media (TCP 80 HTTP, UDP 7)
+#                                                 PREFIX-gwmgmt
+#     mgmt0 198.51.100.2/24 2001:db8:2::2/64 <--->  uplink0 198.51.100.1/24 2001:db8:2::1/64 fe80::1/64
+#                                                   lo 203.0.113.10/32 2001:db8:ffff::10/128
+#                                                   lab-server.py mgmt (TCP 80 HTTP, UDP 7)
+#     other0 203.0.113.65/26 2001:db8:3::2/64 <-> other1 (both in PREFIX-host; not managed by ifpind)
+#
+# The host namespace starts with no default route (ifpind adds them), no IPv6 autoconfiguration
+# (accept_ra=0), no duplicate address detection and no forwarding; IPv6 addresses survive a link
+# down/up (keep_addr_on_down=1), as IPv4 addresses do, so a link flap tests ifpind alone. Both
+# gateways answer on the same addresses, so the answer ("media" or "mgmt") tells which uplink a
+# packet took. Each gateway has fe80::1 on its uplink0, to be used as a link-local IPv6 gateway.
+#
+# Everything happens inside the lab's namespaces; nothing here touches the namespace this script
+# is started from. Server logs go to ${TMPDIR:-/tmp}/ifpin-lab.PREFIX/, removed by `down`.
+set -euo pipefail
+
+script_dir=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
+readonly script_dir
+readonly server="$script_dir/lab-server.py"
+readonly python=${IFPIN_LAB_PYTHON:-python3}
+readonly server_addr4=203.0.113.10
+readonly server_addr6=2001:db8:ffff::10
+readonly ready_deadline_s=5
+declare -A server_pid=()
+
+usage() {
+  sed -n '5,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+die() {
+  echo "lab.sh: $*" >&2
+  exit 1
+}
+
+check_prefix() {
+  [[ $1 =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$ ]] || die "bad PREFIX '$1' (letters, digits, - _ . ; at most 40)"
+}
+
+# Per-role facts: the host interface, then the host's and the gateway's addresses.
+role_iface() { case $1 in media) echo media0 ;; mgmt) echo mgmt0 ;; *) die "unknown role '$1' (media|mgmt)" ;; esac; }
+role_host4() { case $1 in media) echo 192.0.2.2/24 ;; mgmt) echo 198.51.100.2/24 ;; esac; }
+role_host6() { case $1 in media) echo 2001:db8:1::2/64 ;; mgmt) echo 2001:db8:2::2/64 ;; esac; }
+role_gw4() { case $1 in media) echo 192.0.2.1/24 ;; mgmt) echo 198.51.100.1/24 ;; esac; }
+role_gw6() { case $1 in media) echo 2001:db8:1::1/64 ;; mgmt) echo 2001:db8:2::1/64 ;; esac; }
+
+ns_exists() { [[ -e /run/netns/$1 ]]; }
+
+sysctls() {
+  local ns=$1
+  shift
+  ip netns exec "$ns" sysctl -q -w "$@" >/dev/null
+}
+
+# Creates the veth pair of ROLE: the host end in the host namespace, uplink0 in the gateway's,
+# with their addresses, both up.
+make_uplink() {
+  local prefix=$1 role=$2
+  local host="$prefix-host" gw="$prefix-gw$role" iface
+  iface=$(role_iface "$role")
+  ip -n "$host" link add "$iface" type veth peer name uplink0 netns "$gw"
+  ip -n "$host" addr add "$(role_host4 "$role")" dev "$iface"
+  ip -n "$host" addr add "$(role_host6 "$role")" dev "$iface" nodad
+  ip -n "$gw" addr add "$(role_gw4 "$role")" dev uplink0
+  ip -n "$gw" addr add "$(role_gw6 "$role")" dev uplink0 nodad
+  ip -n "$gw" addr add fe80::1/64 dev uplink0 nodad
+  ip -n "$gw" link set uplink0 up
+  ip -n "$host" link set "$iface" up
+}
+
+make_gateway() {
+  local prefix=$1 role=$2
+  local gw="$prefix-gw$role" rundir="${TMPDIR:-/tmp}/ifpin-lab.$prefix"
+  ip netns add "$gw"
+  sysctls "$gw" net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+    net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+  ip -n "$gw" link set lo up
+  ip -n "$gw" addr add "$server_addr4/32" dev lo
+  ip -n "$gw" addr add "$server_addr6/128" dev lo nodad
+  # setsid and plain-file stdio: the server outlives this script and holds none of its pipes.
+  ip netns exec "$gw" setsid "$python" "$server" "$role" \
+    </dev/null >>"$rundir/server-$role.log" 2>&1 &
+  server_pid[$role]=$!
+}
+
+# True once the server of ROLE accepts TCP on both addresses (checked from inside its namespace).
+server_ready() {
+  local gw=$1
+  ip netns exec "$gw" bash -c "exec 3<>/dev/tcp/$server_addr4/80 && exec 4<>/dev/tcp/$server_addr6/80" \
+    2>/dev/null
+}
+
+wait_servers() {
+  local prefix=$1 role deadline=$((SECONDS + ready_deadline_s)) pending
+  while :; do
+    pending=()
+    for role in media mgmt; do
+      server_ready "$prefix-gw$role" || pending+=("$role")
+    done
+    ((${#pending[@]} == 0)) && return 0
+    local gone=()
+    for role in "${pending[@]}"; do
+      kill -0 "${server_pid[$role]}" 2>/dev/null || gone+=("$role")
+    done
+    if ((${#gone[@]})) || ((SECONDS >= deadline)); then
+      ((${#gone[@]})) && pending=("${gone[@]}")
+      for role in "${pending[@]}"; do
+        echo "lab.sh: server in $prefix-gw$role not accepting on $server_addr4:80 and [$server_addr6]:80 (exited, or not within ${ready_deadline_s}s); its log:" >&2
+        sed 's/^/  /' "${TMPDIR:-/tmp}/ifpin-lab.$prefix/server-$role.log" >&2 || true
+      done
+      return 1
+    fi
+    sleep 0.05
+  done
+}
+
+on_up_exit() {
+  local status=$?
+  trap - EXIT
+  if ((status != 0)); then
+    echo "lab.sh: up $1 failed; tearing down" >&2
+    cmd_down "$1"
+  fi
+  exit "$status"
+}
+
+cmd_up() {
+  local prefix=$1 host="$1-host" ns
+  for ns in "$host" "$prefix-gwmedia" "$prefix-gwmgmt"; do
+    ! ns_exists "$ns" || die "namespace $ns already exists; run: $0 down $prefix"
+  done
+  # From here on, a failure removes whatever was made.
+  # shellcheck disable=SC2064 # expand prefix now
+  trap "on_up_exit '$prefix'" EXIT
+  mkdir -p "${TMPDIR:-/tmp}/ifpin-lab.$prefix"
+
+  ip netns add "$host"
+  sysctls "$host" net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+    net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+    net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0 net.ipv6.conf.default.forwarding=0 \
+    net.ipv6.conf.all.keep_addr_on_down=1 net.ipv6.conf.default.keep_addr_on_down=1
+  ip -n "$host" link set lo up
+
+  make_gateway "$prefix" media
+  make_gateway "$prefix" mgmt
+  make_uplink "$prefix" media
+  make_uplink "$prefix" mgmt
+
+  ip -n "$host" link add other0 type veth peer name other1
+  ip -n "$host" addr add 203.0.113.65/26 dev other0
+  ip -n "$host" addr add 2001:db8:3::2/64 dev other0 nodad
+  ip -n "$host" link set other1 up
+  ip -n "$host" link set other0 up
+
+  wait_servers "$prefix"
+  trap - EXIT
+}
+
+# Kills every process in NS and waits (up to ~2 s) until they are gone.
+kill_ns_processes() {
+  local ns=$1 pids _
+  for _ in $(seq 1 40); do
+    pids=$(ip netns pids "$ns" 2>/dev/null || true)
+    [[ -z $pids ]] && return 0
+    # shellcheck disable=SC2086 # one pid per word
+    kill -KILL $pids 2>/dev/null || true
+    sleep 0.05
+  done
+  echo "lab.sh: processes still in $ns after SIGKILL: $pids" >&2
+}
+
+cmd_down() {
+  local prefix=$1 ns
+  for ns in "$prefix-host" "$prefix-gwmedia" "$prefix-gwmgmt"; do
+    if ns_exists "$ns"; then
+      kill_ns_processes "$ns"
+      ip netns del "$ns" 2>/dev/null || true
+    fi
+  done
+  rm -rf "${TMPDIR:-/tmp}/ifpin-lab.$prefix"
+}
+
+cmd_recreate_uplink() {
+  local prefix=$1 role=$2 iface
+  iface=$(role_iface "$role")
+  ns_exists "$prefix-host" || die "no lab $prefix (namespace $prefix-host missing)"
+  # Deleting one end of a veth pair deletes the other (uplink0 in the gateway) too.
+  ip -n "$prefix-host" link del "$iface" 2>/dev/null || true
+  make_uplink "$prefix" "$role"
+}
+
+main() {
+  (($# >= 2)) || usage
+  local cmd=$1 prefix=$2
+  check_prefix "$prefix"
+  case $cmd in
+    up) (($# == 2)) || usage; cmd_up "$prefix" ;;
+    down) (($# == 2)) || usage; cmd_down "$prefix" ;;
+    recreate-uplink) (($# == 3)) || usage; cmd_recreate_uplink "$prefix" "$3" ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"
