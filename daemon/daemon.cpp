@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <csignal>
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <systemd/sd-daemon.h>
@@ -25,7 +27,9 @@ constexpr std::chrono::milliseconds maxRetryBackoff = 30s;
 
 Daemon::Daemon(DaemonOptions options, Config config)
     : options_(std::move(options)), policy_(IFPIN_RT_PROTOCOL), kernel_(config.daemon.table),
-      events_(options_.netlinkReceiveBuffer), writer_(requests_), resyncBackoff_(firstResyncBackoff),
+      events_(options_.netlinkReceiveBuffer), writer_(requests_),
+      broker_([this](std::string_view role) { return policy_.config().findRole(role); }, accounts_),
+      resyncBackoff_(firstResyncBackoff),
       retryBackoff_(firstRetryBackoff)
 {
     policy_.setConfig(config);
@@ -41,7 +45,12 @@ Daemon::Daemon(DaemonOptions options, Config config)
     signalSources_.push_back(loop_.addSignal(SIGHUP, [this] { reload(); }));
 }
 
-Daemon::~Daemon() = default;
+Daemon::~Daemon()
+{
+    // A socket systemd passed belongs to systemd; one ifpind made is removed with it.
+    if (!ownedSocketPath_.empty())
+        unlink(ownedSocketPath_.c_str());
+}
 
 int Daemon::run()
 {
@@ -49,11 +58,30 @@ int Daemon::run()
     resynchronize();
     pendingTrigger_ = ReconcileTrigger::policy;
     runReconcile();
+    startBroker();
     spdlog::info("ifpind {} ready: {} role(s), table {}, protocol {}", IFPIN_VERSION, policy_.config().roles.size(),
                  policy_.config().daemon.tableName, IFPIN_RT_PROTOCOL);
     sd_notify(0, "READY=1");
     loop_.enableWatchdog();
     return loop_.run();
+}
+
+// Routes never depend on the broker: if its socket cannot be served, ifpind says so and goes on.
+void Daemon::startBroker()
+{
+    const std::string &path = policy_.config().daemon.socketPath;
+    try {
+        UniqueFd listener = BrokerServer::listenerFromSystemd(path);
+        bool activated = static_cast<bool>(listener);
+        if (!activated) {
+            listener = BrokerServer::openListener(path);
+            ownedSocketPath_ = path;
+        }
+        brokerServer_ = std::make_unique<BrokerServer>(loop_, std::move(listener), broker_);
+        spdlog::info("broker: serving bound sockets on {}{}", path, activated ? " (socket from systemd)" : "");
+    } catch (const std::exception &error) {
+        spdlog::error("broker: {}; serving routes without the broker", error.what());
+    }
 }
 
 void Daemon::onNetlinkReadable()
@@ -238,6 +266,8 @@ void Daemon::reload()
         kernel_.setTable(config.daemon.table);
         fullResyncPending_ = true;
     }
+    if (config.daemon.socketPath != policy_.config().daemon.socketPath)
+        spdlog::warn("the broker socket moves to {} only when ifpind restarts", config.daemon.socketPath);
     policy_.setConfig(config);
     spdlog::info("configuration reloaded: {} role(s), table {}", config.roles.size(), config.daemon.tableName);
     scheduleReconcile(ReconcileTrigger::policy);

@@ -6,12 +6,15 @@
 #include <set>
 #include <string>
 
+#include "access_policy.hpp"
+#include "broker_server.hpp"
 #include "config.hpp"
 #include "event_loop.hpp"
 #include "kernel_state.hpp"
 #include "netlink_socket.hpp"
 #include "route_policy.hpp"
 #include "route_writer.hpp"
+#include "socket_broker.hpp"
 
 namespace ifpin {
 
@@ -42,6 +45,7 @@ private:
     void reload();
     void stop();
     void notifyStatus() const;
+    void startBroker();
 
     DaemonOptions options_;
     RoutePolicy policy_;
@@ -50,6 +54,10 @@ private:
     RtnlRequestSocket requests_;
     RtnlEventSocket events_;
     NetlinkRouteWriter writer_;
+    SystemAccountResolver accounts_;
+    SocketBroker broker_;
+    std::unique_ptr<BrokerServer> brokerServer_;
+    std::string ownedSocketPath_;
 
     EventSourcePtr netlinkSource_;
     EventSourcePtr reconcileSource_;

@@ -78,6 +78,11 @@ bool EventSource::armed() const
     return enabled != SD_EVENT_OFF;
 }
 
+void EventSource::enable()
+{
+    sd_event_source_set_enabled(source_, SD_EVENT_ON);
+}
+
 void EventSource::disable()
 {
     sd_event_source_set_enabled(source_, SD_EVENT_OFF);

@@ -25,6 +25,7 @@ public:
     // Timer sources: fire once after delay (re-arming replaces an earlier deadline).
     void armIn(std::chrono::microseconds delay);
     bool armed() const;
+    void enable(); // io sources: watch again after disable()
     void disable();
 
     // Called by the sd-event trampolines.
