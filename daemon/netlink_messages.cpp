@@ -210,7 +210,7 @@ NlMsgPtr buildRouteDumpRequest(Family family, uint32_t table, int ifindex)
         throw std::bad_alloc();
     rtmsg header{};
     header.rtm_family = static_cast<uint8_t>(family);
-    header.rtm_table = table < 256 ? static_cast<uint8_t>(table) : RT_TABLE_UNSPEC;
+    header.rtm_table = table < 256 ? static_cast<uint8_t>(table) : static_cast<uint8_t>(RT_TABLE_UNSPEC);
     if (nlmsg_append(msg.get(), &header, sizeof header, NLMSG_ALIGNTO) < 0 ||
         nla_put_u32(msg.get(), RTA_TABLE, table) < 0 ||
         (ifindex && nla_put_u32(msg.get(), RTA_OIF, static_cast<uint32_t>(ifindex)) < 0))

@@ -6,7 +6,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 export BUILD_DIR=${BUILD_DIR:-$root/build}
-"$here/build.sh"
+# Only what the demo runs: the test programs are built by run-tests.sh.
+BUILD_TARGETS="daemon/ifpind" "$here/build.sh"
 
 prefix="ifpdemo$$"
 host="$prefix-host"

@@ -1,6 +1,7 @@
 // The integration tests' harness; see lab_fixture.hpp.
 #include "lab_fixture.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -209,8 +210,8 @@ CommandResult runCommand(const std::vector<std::string> &argv, std::chrono::mill
     const auto until = Clock::now() + deadline;
     pollfd fds[2] = {{outPipe[0], POLLIN, 0}, {errPipe[0], POLLIN, 0}};
     std::string *sinks[2] = {&result.out, &result.err};
-    int open = 2;
-    while (open > 0) {
+    int openPipes = 2;
+    while (openPipes > 0) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
         if (left <= 0ms) {
             result.timedOut = true;
@@ -231,7 +232,7 @@ CommandResult runCommand(const std::vector<std::string> &argv, std::chrono::mill
             } else if (n == 0 || errno != EINTR) {
                 close(fds[i].fd);
                 fds[i].fd = -1;
-                --open;
+                --openPipes;
             }
         }
     }
@@ -524,15 +525,26 @@ void DaemonProcess::start(const Lab &lab, const std::string &configToml, std::ve
         std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socketPath.c_str());
         if (notifyFd_ < 0 || bind(notifyFd_, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0)
             throw std::system_error(errno, std::generic_category(), "notify socket " + socketPath);
-        notifySocketEnv_ = "NOTIFY_SOCKET=" + socketPath;
+        extraEnv_.insert(extraEnv_.begin(), {"NOTIFY_SOCKET=" + socketPath,
+                                             "DBUS_SYSTEM_BUS_ADDRESS=unix:path=" + dir_.path() + "/no-system-bus"});
     }
     readNotifications(); // whatever an earlier run left
     ready_ = false;
+    // The inherited environment less what extraEnv_ sets; extraEnv_'s later entries win.
+    auto nameOf = [](std::string_view var) { return var.substr(0, var.find('=')); };
     std::vector<char *> env;
-    for (char **var = environ; *var; ++var)
-        if (std::strncmp(*var, "NOTIFY_SOCKET=", 14) != 0)
+    for (char **var = environ; *var; ++var) {
+        bool replaced = std::any_of(extraEnv_.begin(), extraEnv_.end(),
+                                    [&](const std::string &mine) { return nameOf(mine) == nameOf(*var); });
+        if (!replaced)
             env.push_back(*var);
-    env.push_back(notifySocketEnv_.data());
+    }
+    for (size_t i = 0; i < extraEnv_.size(); ++i) {
+        bool overridden = std::any_of(extraEnv_.begin() + static_cast<long>(i) + 1, extraEnv_.end(),
+                                      [&](const std::string &later) { return nameOf(later) == nameOf(extraEnv_[i]); });
+        if (!overridden)
+            env.push_back(extraEnv_[i].data());
+    }
     env.push_back(nullptr);
 
     int logFd = open(logPath_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
@@ -554,6 +566,11 @@ void DaemonProcess::start(const Lab &lab, const std::string &configToml, std::ve
         throw std::system_error(forkErrno, std::generic_category(), "fork");
     pid_ = child;
     exitStatus_.reset();
+}
+
+void DaemonProcess::setEnv(const std::string &name, const std::string &value)
+{
+    extraEnv_.push_back(name + "=" + value);
 }
 
 void DaemonProcess::reload(const std::string &configToml)
@@ -742,10 +759,11 @@ void LabTest::SetUp()
 
 void LabTest::TearDown()
 {
-    if (!HasFailure())
+    const char *verbose = std::getenv("IFPIN_ITEST_VERBOSE");
+    if (!HasFailure() && !(verbose && *verbose && std::string_view(verbose) != "0"))
         return;
     if (lab_)
-        std::cout << "==== lab " << lab_->prefix() << " at the failure ====\n" << lab_->describeState();
+        std::cout << "==== lab " << lab_->prefix() << " at the end of the test ====\n" << lab_->describeState();
     if (daemon_.runs() > 0) {
         if (daemon_.running())
             daemon_.stop();

@@ -116,6 +116,8 @@ private:
 // ifpind running in a lab's host namespace as this process's child: `ip netns exec HOST $IFPIND
 // --config FILE --log-level debug ARGS...`, stdout and stderr into a log file per run, and
 // NOTIFY_SOCKET pointing at a socket of ours, so that tests can wait for sd_notify's READY=1.
+// DBUS_SYSTEM_BUS_ADDRESS points into its scratch directory, where no bus listens, so ifpind under
+// test never reaches the machine's system bus; a test with a private bus sets it with setEnv().
 class DaemonProcess {
 public:
     DaemonProcess() = default;
@@ -125,11 +127,13 @@ public:
 
     // Writes configToml to this daemon's config file and starts it. Throws when already running.
     void start(const Lab &lab, const std::string &configToml, std::vector<std::string> extraArgs = {});
+    // An environment variable for the runs started from now on (replacing the inherited one).
+    void setEnv(const std::string &name, const std::string &value);
     // Rewrites the config file (atomically) and sends SIGHUP.
     void reload(const std::string &configToml);
     void signal(int signo) const;
-    // SIGTERM, then waits up to deadline, then SIGKILL. Returns the status as CommandResult::status
-    // does; -1 when it was not running.
+    // SIGTERM, then waits up to deadline, then SIGKILL. Returns the exit status as
+    // CommandResult::status does (so a crash before stop() shows); -1 when never started.
     int stop(std::chrono::milliseconds deadline = 5s);
     int kill9();
     // Waits for READY=1 from this run (sd_notify); false when it exited or the deadline passed.
@@ -151,7 +155,7 @@ private:
 
     ScratchDir dir_;
     int notifyFd_ = -1;
-    std::string notifySocketEnv_;
+    std::vector<std::string> extraEnv_; // NAME=VALUE, later ones win
     bool ready_ = false;
     std::string configPath_;
     std::string logPath_;
@@ -192,8 +196,8 @@ bool eventually(const std::function<bool()> &condition, std::chrono::millisecond
                                     std::chrono::milliseconds duration);
 
 // Base fixture: fails (never skips) without root or without working `ip netns add`; owns a Lab,
-// a DaemonProcess and a scratch directory; prints the daemon's log and the lab's state when the
-// test failed.
+// a DaemonProcess and a scratch directory; prints the lab's state and the daemon's log when the
+// test failed (or always, with IFPIN_ITEST_VERBOSE=1).
 class LabTest : public ::testing::Test {
 protected:
     void SetUp() override;

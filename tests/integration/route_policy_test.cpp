@@ -2,6 +2,7 @@
 // per role and family on the role's interface, at the role's metric, protocol 241; foreign default
 // routes on managed interfaces replaced make-before-break; everything else left alone.
 #include <algorithm>
+#include <csignal>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -410,6 +411,92 @@ TEST_F(RoutePolicy, Ipv6OnlyRole)
     EXPECT_TRUE(holdsFor([&] { return lab().defaultRoutesOn("media0", Family::inet).empty(); },
                          [&] { return describeDefaults(Family::inet); }, 300ms));
     EXPECT_TRUE(daemon().running());
+}
+
+} // namespace
+} // namespace ifpin::lab
+
+namespace ifpin::lab {
+namespace {
+
+// 13. Events lost to a full receive buffer (ENOBUFS) are noticed and repaired by a resync: with
+// ifpind stopped (SIGSTOP) and a tiny buffer, a burst of default-route events in another table
+// overflows it, and the deletion of ifpind's media route is lost in the burst.
+TEST_F(RoutePolicy, ResynchronisesAfterNetlinkOverflow)
+{
+    daemon().start(lab(), standardConfig(), {"--netlink-receive-buffer", "4096"});
+    ASSERT_TRUE(standardRoutesBecome());
+    ASSERT_TRUE(daemon().waitReady());
+
+    std::string batch;
+    for (int metric = 1; metric <= 2000; ++metric)
+        batch += "route add default via 192.0.2.1 dev media0 table 100 metric " + std::to_string(metric) + "\n";
+    batch += "route del default via 192.0.2.1 dev media0 metric 100 proto 241\n";
+    for (int metric = 1; metric <= 2000; ++metric)
+        batch += "route del default via 192.0.2.1 dev media0 table 100 metric " + std::to_string(metric) + "\n";
+    std::string batchFile = scratch().write("burst.batch", batch);
+
+    daemon().signal(SIGSTOP);
+    CommandResult burst = lab().shell("ip -batch " + batchFile);
+    daemon().signal(SIGCONT);
+    ASSERT_TRUE(burst.ok()) << burst.describe();
+
+    EXPECT_TRUE(eventually([&] { return daemon().log().find("events were lost") != std::string::npos; },
+                           [&] { return "ifpind's log:\n" + daemon().log(); }));
+    EXPECT_TRUE(standardRoutesBecome());
+    EXPECT_TRUE(lab().defaultRoutes(Family::inet, "100").empty()) << describeDefaults(Family::inet, "100");
+    EXPECT_TRUE(daemon().running());
+}
+
+// 14. ifpind follows the interface by name: renamed away, the role has no interface (and ifpind's
+// routes do not stay on the renamed link); renamed back, the routes return.
+TEST_F(RoutePolicy, FollowsTheInterfaceNameThroughRenames)
+{
+    daemon().start(lab(), standardConfig());
+    ASSERT_TRUE(standardRoutesBecome());
+    lab().output("ip link set mgmt0 down && ip link set mgmt0 name mgmtx && ip link set mgmtx up");
+
+    auto nothingOnRenamed = [&] {
+        return defaultsOnAre("mgmtx", Family::inet, {}) && defaultsOnAre("mgmtx", Family::inet6, {}) &&
+               defaultsOnAre("media0", Family::inet, {ours("media0", "192.0.2.1", 100)}) &&
+               defaultsOnAre("media0", Family::inet6, {ours("media0", "2001:db8:1::1", 100)});
+    };
+    EXPECT_TRUE(eventually(nothingOnRenamed, [&] { return describeBothFamilies(); }));
+    EXPECT_TRUE(holdsFor(nothingOnRenamed, [&] { return describeBothFamilies(); }, 300ms));
+
+    lab().output("ip link set mgmtx down && ip link set mgmtx name mgmt0 && ip link set mgmt0 up");
+    EXPECT_TRUE(standardRoutesBecome());
+}
+
+// 15. remove_routes_on_exit: a clean exit takes ifpind's routes, and only those, with it.
+TEST_F(RoutePolicy, RemovesItsRoutesOnExitWhenAsked)
+{
+    lab().output("ip route add default via 203.0.113.66 dev other0 metric 50");
+    daemon().start(lab(), daemonSection() + "remove_routes_on_exit = true\n" + mediaRole() + mgmtRole());
+    ASSERT_TRUE(standardRoutesBecome());
+    EXPECT_EQ(daemon().stop(), 0) << daemon().log();
+    EXPECT_TRUE(noRouteOfOurs()) << describeBothFamilies();
+    EXPECT_TRUE(defaultsOnAre("other0", Family::inet, {{"other0", "203.0.113.66", 50, rtprotBoot, "main"}}))
+        << describeDefaults(Family::inet);
+}
+
+// 16. `table` names the table ifpind manages: its routes go there, and main stays as it was.
+TEST_F(RoutePolicy, ManagesTheConfiguredTable)
+{
+    lab().output("ip route add default via 192.0.2.1 dev media0 metric 7 proto dhcp");
+    daemon().start(lab(), daemonSection("100") + mediaRole() + mgmtRole());
+    auto inTable100 = [&] {
+        return defaultsOnAre("media0", Family::inet, {{"media0", "192.0.2.1", 100, ownProtocol, "100"}}, "100") &&
+               defaultsOnAre("mgmt0", Family::inet, {{"mgmt0", "198.51.100.1", 1000, ownProtocol, "100"}}, "100") &&
+               defaultsOnAre("mgmt0", Family::inet6, {{"mgmt0", "2001:db8:2::1", 1000, ownProtocol, "100"}}, "100");
+    };
+    EXPECT_TRUE(eventually(inTable100, [&] { return describeDefaults(Family::inet, "100"); }));
+    ASSERT_TRUE(daemon().waitReady());
+    auto mainUntouched = [&] {
+        return defaultsOnAre("media0", Family::inet, {{"media0", "192.0.2.1", 7, 16, "main"}}) &&
+               lab().defaultRoutes(Family::inet6).empty();
+    };
+    EXPECT_TRUE(holdsFor(mainUntouched, [&] { return describeBothFamilies(); }, 300ms));
 }
 
 } // namespace
