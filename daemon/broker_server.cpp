@@ -8,7 +8,9 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <linux/sockios.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -197,6 +199,14 @@ void BrokerServer::serve(Connection &connection)
 
 bool BrokerServer::answer(Connection &connection, const uint8_t *request, size_t length, bool truncated)
 {
+    // A client that sends requests without reading the replies would have ifpind create sockets
+    // for its receive queue without end; past a few unread replies it is dropped.
+    int unread = 0;
+    if (ioctl(connection.fd.get(), SIOCOUTQ, &unread) == 0 && static_cast<size_t>(unread) > limits_.maxUnreadReplyBytes) {
+        spdlog::warn("broker: {} does not read its replies ({} bytes unread); dropping the connection",
+                     connection.peer.describe(), unread);
+        return false;
+    }
     ifpin_request decoded{};
     int status = truncated ? IFPIN_STATUS_BAD_REQUEST : ifpin_decode_request(request, length, &decoded);
     if (status != IFPIN_STATUS_OK) {

@@ -20,6 +20,7 @@ struct BrokerLimits {
     size_t maxRequestsPerConnection = 256; // then the connection is closed
     std::chrono::milliseconds idleTimeout{5000}; // a connection that says nothing is closed
     std::chrono::milliseconds acceptBackoff{100}; // after EMFILE/ENFILE, before accepting again
+    size_t maxUnreadReplyBytes = 32 * 1024;       // replies (with their sockets) a client left unread
 };
 
 class BrokerServer {

@@ -27,8 +27,8 @@ namespace {
 using namespace config_validation;
 
 constexpr std::array<std::string_view, 2> topLevelKeys{"daemon", "role"};
-constexpr std::array<std::string_view, 5> daemonKeys{
-    "socket", "state_directory", "table", "remove_routes_on_exit", "log_level"};
+constexpr std::array<std::string_view, 6> daemonKeys{
+    "socket", "state_directory", "table", "remove_routes_on_exit", "log_level", "admin_group"};
 constexpr std::array<std::string_view, 6> roleKeys{
     "interface", "metric", "gateway4", "gateway6", "allow_users", "allow_groups"};
 
@@ -207,6 +207,9 @@ DaemonConfig parseDaemon(const toml::node *node, const RoutingTableNames &tables
         daemon.removeRoutesOnExit = *remove;
     if (auto level = reader.validString("log_level", Presence::optional, logLevelProblem))
         daemon.logLevel = *level;
+    auto groupProblem = [](std::string_view group) { return allowListEntryProblem("group", group, {}); };
+    if (auto group = reader.validString("admin_group", Presence::optional, groupProblem))
+        daemon.adminGroup = *group;
     return daemon;
 }
 

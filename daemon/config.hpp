@@ -35,6 +35,7 @@ struct DaemonConfig {
     std::string tableName = "main";
     bool removeRoutesOnExit = false;
     std::string logLevel = "info";
+    std::string adminGroup = "ifpin-admin"; // may change the policy over D-Bus (a name or decimal gid)
     friend bool operator==(const DaemonConfig &, const DaemonConfig &) = default;
 };
 

@@ -26,13 +26,13 @@ constexpr std::chrono::milliseconds maxRetryBackoff = 30s;
 } // namespace
 
 Daemon::Daemon(DaemonOptions options, Config config)
-    : options_(std::move(options)), policy_(IFPIN_RT_PROTOCOL), kernel_(config.daemon.table),
+    : options_(std::move(options)), layers_(config), policy_(IFPIN_RT_PROTOCOL), kernel_(config.daemon.table),
       events_(options_.netlinkReceiveBuffer), writer_(requests_),
       broker_([this](std::string_view role) { return policy_.config().findRole(role); }, accounts_),
       resyncBackoff_(firstResyncBackoff),
       retryBackoff_(firstRetryBackoff)
 {
-    policy_.setConfig(config);
+    policy_.setConfig(layers_.effective());
     netlinkSource_ = loop_.addIo(events_.fd(), EPOLLIN, [this](uint32_t) { onNetlinkReadable(); });
     reconcileSource_ = loop_.addDefer([this] { runReconcile(); });
     resyncTimer_ = loop_.addTimer([this] {
@@ -42,7 +42,7 @@ Daemon::Daemon(DaemonOptions options, Config config)
     retryTimer_ = loop_.addTimer([this] { scheduleReconcile(ReconcileTrigger::kernel); });
     signalSources_.push_back(loop_.addSignal(SIGTERM, [this] { stop(); }));
     signalSources_.push_back(loop_.addSignal(SIGINT, [this] { stop(); }));
-    signalSources_.push_back(loop_.addSignal(SIGHUP, [this] { reload(); }));
+    signalSources_.push_back(loop_.addSignal(SIGHUP, [this] { reload("SIGHUP"); }));
 }
 
 Daemon::~Daemon()
@@ -59,6 +59,7 @@ int Daemon::run()
     pendingTrigger_ = ReconcileTrigger::policy;
     runReconcile();
     startBroker();
+    startBus();
     spdlog::info("ifpind {} ready: {} role(s), table {}, protocol {}", IFPIN_VERSION, policy_.config().roles.size(),
                  policy_.config().daemon.tableName, IFPIN_RT_PROTOCOL);
     sd_notify(0, "READY=1");
@@ -82,6 +83,23 @@ void Daemon::startBroker()
     } catch (const std::exception &error) {
         spdlog::error("broker: {}; serving routes without the broker", error.what());
     }
+}
+
+// The bus is optional too: BusService connects when it can and never holds anything else up.
+void Daemon::startBus()
+{
+    BusBackend backend{policy_,
+                       kernel_,
+                       broker_,
+                       layers_,
+                       accounts_,
+                       [this] {
+                           policy_.setConfig(layers_.effective());
+                           scheduleReconcile(ReconcileTrigger::policy);
+                       },
+                       [this] { return reload("D-Bus Reload"); }};
+    bus_ = std::make_unique<BusService>(loop_, std::move(backend));
+    bus_->start();
 }
 
 void Daemon::onNetlinkReadable()
@@ -192,6 +210,8 @@ void Daemon::runReconcile()
         retryBackoff_ = firstRetryBackoff;
     }
     notifyStatus();
+    if (bus_)
+        bus_->policyApplied();
 }
 
 void Daemon::resynchronize()
@@ -247,19 +267,22 @@ void Daemon::refreshRoutesOf(int ifindex)
     }
 }
 
-void Daemon::reload()
+std::optional<std::string> Daemon::reload(std::string_view trigger)
 {
-    spdlog::info("SIGHUP: reloading {}", options_.configPath);
+    spdlog::info("{}: reloading {}", trigger, options_.configPath);
     auto result = loadConfigFile(options_.configPath, RoutingTableNames::loadSystem());
     if (!result.config) {
-        for (const auto &error : result.errors)
+        std::string problems;
+        for (const auto &error : result.errors) {
             spdlog::error("{}", error.toString());
+            problems += (problems.empty() ? "" : "; ") + error.toString();
+        }
         spdlog::error("new configuration rejected ({} error(s)); the previous policy stays in force",
                       result.errors.size());
-        return;
+        return "new configuration rejected, the previous policy stays in force: " + problems;
     }
     const Config &config = *result.config;
-    setLogLevel(config.daemon.logLevel);
+    setLogLevel(options_.logLevelOverride.empty() ? config.daemon.logLevel : options_.logLevelOverride);
     if (config.daemon.table != kernel_.table()) {
         // Our routes in the old table would be nobody's once we stop watching it.
         policy_.removeOwnRoutes(kernel_, writer_);
@@ -268,9 +291,11 @@ void Daemon::reload()
     }
     if (config.daemon.socketPath != policy_.config().daemon.socketPath)
         spdlog::warn("the broker socket moves to {} only when ifpind restarts", config.daemon.socketPath);
-    policy_.setConfig(config);
+    layers_.setFileConfig(config);
+    policy_.setConfig(layers_.effective());
     spdlog::info("configuration reloaded: {} role(s), table {}", config.roles.size(), config.daemon.tableName);
     scheduleReconcile(ReconcileTrigger::policy);
+    return std::nullopt;
 }
 
 void Daemon::stop()

@@ -3,14 +3,18 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "access_policy.hpp"
 #include "broker_server.hpp"
+#include "bus_service.hpp"
 #include "config.hpp"
 #include "event_loop.hpp"
 #include "kernel_state.hpp"
+#include "layered_config.hpp"
 #include "netlink_socket.hpp"
 #include "route_policy.hpp"
 #include "route_writer.hpp"
@@ -21,6 +25,7 @@ namespace ifpin {
 struct DaemonOptions {
     std::string configPath;
     int netlinkReceiveBuffer = 8 * 1024 * 1024;
+    std::string logLevelOverride; // --log-level: wins over the file's log_level, also after reloads
 };
 
 class Daemon {
@@ -42,12 +47,15 @@ private:
     void resynchronize();
     void refreshRoutesOf(int ifindex);
     bool followsLink(int ifindex) const;
-    void reload();
+    // Reads the configuration file again (SIGHUP, D-Bus Reload); what was wrong when it was refused.
+    std::optional<std::string> reload(std::string_view trigger);
     void stop();
     void notifyStatus() const;
     void startBroker();
+    void startBus();
 
     DaemonOptions options_;
+    LayeredConfig layers_; // the file plus the runtime changes made over D-Bus
     RoutePolicy policy_;
     KernelState kernel_;
     EventLoop loop_;
@@ -57,6 +65,7 @@ private:
     SystemAccountResolver accounts_;
     SocketBroker broker_;
     std::unique_ptr<BrokerServer> brokerServer_;
+    std::unique_ptr<BusService> bus_;
     std::string ownedSocketPath_;
 
     EventSourcePtr netlinkSource_;

@@ -25,7 +25,13 @@ int main(int argc, char **argv)
         ->check(CLI::Range(4096, 1 << 30))
         ->capture_default_str();
     app.set_version_flag("--version", IFPIN_VERSION);
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError &error) {
+        // --help and --version end here too, with CLI11's success code; bad arguments exit 2.
+        int status = app.exit(error);
+        return status == static_cast<int>(CLI::ExitCodes::Success) ? 0 : 2;
+    }
 
     ifpin::setupLogging(logLevel.empty() ? "info" : logLevel);
     auto result = ifpin::loadConfigFile(configPath, ifpin::RoutingTableNames::loadSystem());
@@ -44,7 +50,7 @@ int main(int argc, char **argv)
         ifpin::setLogLevel(result.config->daemon.logLevel);
 
     try {
-        ifpin::Daemon daemon({configPath, receiveBuffer}, *result.config);
+        ifpin::Daemon daemon({configPath, receiveBuffer, logLevel}, *result.config);
         return daemon.run();
     } catch (const std::exception &error) {
         spdlog::critical("ifpind failed: {}", error.what());

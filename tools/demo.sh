@@ -7,14 +7,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 export BUILD_DIR=${BUILD_DIR:-$root/build}
 # Only what the demo runs: the test programs are built by run-tests.sh.
-BUILD_TARGETS="daemon/ifpind" "$here/build.sh"
+BUILD_TARGETS="daemon/ifpind client/ifpinctl client/libifpin-preload.so" "$here/build.sh"
 
 prefix="ifpdemo$$"
 host="$prefix-host"
 work=$(mktemp -d)
 daemon_pid=""
+bus_pid=""
 cleanup() {
   [[ -n $daemon_pid ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null || true
+  [[ -n $bus_pid ]] && kill "$bus_pid" 2>/dev/null || true
   "$here/lab.sh" down "$prefix" || true
   rm -rf "$work" "/etc/netns/$host"
 }
@@ -40,9 +42,46 @@ step "a DHCP client's default route on mgmt0, at metric 0: it would win over med
 in_lab ip route add default via 198.51.100.1 dev mgmt0 metric 0 proto dhcp
 in_lab ip route show default
 
-cat > "$work/ifpind.toml" <<'TOML'
+# A private system bus for ifpind's D-Bus API, with the policy of Debian's system bus and the one
+# ifpin installs, so the demo
+# never talks to (or needs) the machine's own system bus.
+cat > "$work/bus.conf" <<XML
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$work/bus.sock</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+  <include>$root/dbus/org.ifpin1.conf</include>
+</busconfig>
+XML
+dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile &
+bus_pid=$!
+export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/bus.sock"
+wait_for "the private bus" test -S "$work/bus.sock"
+# ifpinctl exec: the broker socket of this run, and the shim from the build tree.
+export IFPIN_SOCKET="$work/ifpind.sock" IFPIN_PRELOAD="$BUILD_DIR/client/libifpin-preload.so"
+
+cat > "$work/ifpind.toml" <<TOML
 [daemon]
 table = "main"
+socket = "$work/ifpind.sock"
+state_directory = "$work/state"
 
 [role.media]            # the data uplink: lowest metric, so everybody uses it
 interface = "media0"
@@ -50,9 +89,10 @@ metric = 100
 gateway4 = "192.0.2.1"
 gateway6 = "2001:db8:1::1"
 
-[role.mgmt]             # the management uplink: gateway learned from the DHCP route above
+[role.mgmt]             # the management uplink: IPv4 gateway learned from the DHCP route above
 interface = "mgmt0"
 metric = 1000
+gateway6 = "2001:db8:2::1"
 TOML
 step "starting ifpind with this policy"
 cat "$work/ifpind.toml"
@@ -68,6 +108,18 @@ step "an admin deletes the media default route; ifpind restores it"
 in_lab ip route del default dev media0 metric 100
 wait_for "the media route to come back" sh -c "ip -n $host route show default | grep -q media0"
 in_lab ip route show default
+
+step "ifpinctl status (over D-Bus)"
+wait_for "ifpind on the bus" "$BUILD_DIR/client/ifpinctl" status
+"$BUILD_DIR/client/ifpinctl" status
+
+step "traffic: a plain program takes media, the same program under 'ifpinctl exec mgmt' takes mgmt"
+echo "\$ curl http://203.0.113.10/"
+in_lab curl -sS --max-time 5 http://203.0.113.10/
+echo "\$ ifpinctl exec mgmt -- curl http://203.0.113.10/"
+in_lab "$BUILD_DIR/client/ifpinctl" exec mgmt -- curl -sS --max-time 5 http://203.0.113.10/
+echo "\$ ifpinctl exec mgmt -- curl 'http://[2001:db8:ffff::10]/'"
+in_lab "$BUILD_DIR/client/ifpinctl" exec mgmt -- curl -sS -g --max-time 5 'http://[2001:db8:ffff::10]/'
 
 step "ifpind's log"
 kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=""

@@ -485,18 +485,33 @@ TEST_F(RoutePolicy, ManagesTheConfiguredTable)
 {
     lab().output("ip route add default via 192.0.2.1 dev media0 metric 7 proto dhcp");
     daemon().start(lab(), daemonSection("100") + mediaRole() + mgmtRole());
+    const std::vector<DefaultRoute> media{{"media0", "192.0.2.1", 100, ownProtocol, "100"}};
+    const std::vector<DefaultRoute> mgmt4{{"mgmt0", "198.51.100.1", 1000, ownProtocol, "100"}};
+    const std::vector<DefaultRoute> mgmt6{{"mgmt0", "2001:db8:2::1", 1000, ownProtocol, "100"}};
     auto inTable100 = [&] {
-        return defaultsOnAre("media0", Family::inet, {{"media0", "192.0.2.1", 100, ownProtocol, "100"}}, "100") &&
-               defaultsOnAre("mgmt0", Family::inet, {{"mgmt0", "198.51.100.1", 1000, ownProtocol, "100"}}, "100") &&
-               defaultsOnAre("mgmt0", Family::inet6, {{"mgmt0", "2001:db8:2::1", 1000, ownProtocol, "100"}}, "100");
+        return defaultsOnAre("media0", Family::inet, media, "100") && defaultsOnAre("mgmt0", Family::inet, mgmt4, "100") &&
+               defaultsOnAre("mgmt0", Family::inet6, mgmt6, "100");
     };
     EXPECT_TRUE(eventually(inTable100, [&] { return describeDefaults(Family::inet, "100"); }));
     ASSERT_TRUE(daemon().waitReady());
+    const std::vector<DefaultRoute> dhcp{{"media0", "192.0.2.1", 7, 16, "main"}};
     auto mainUntouched = [&] {
-        return defaultsOnAre("media0", Family::inet, {{"media0", "192.0.2.1", 7, 16, "main"}}) &&
+        return defaultsOnAre("media0", Family::inet, dhcp) &&
                lab().defaultRoutes(Family::inet6).empty();
     };
     EXPECT_TRUE(holdsFor(mainUntouched, [&] { return describeBothFamilies(); }, 300ms));
+}
+
+// 17. Bad command-line arguments: exit status 2 and a message naming the argument.
+TEST_F(RoutePolicy, RejectsBadArguments)
+{
+    CommandResult unknown = runIfpindOnce({"--no-such-option"});
+    EXPECT_EQ(unknown.status, 2) << unknown.describe();
+    EXPECT_NE(unknown.err.find("--no-such-option"), std::string::npos) << unknown.describe();
+    CommandResult tooSmall = runIfpindOnce({"--netlink-receive-buffer", "12"});
+    EXPECT_EQ(tooSmall.status, 2) << tooSmall.describe();
+    EXPECT_EQ(runIfpindOnce({"--version"}).status, 0);
+    EXPECT_TRUE(noRouteOfOurs()) << describeBothFamilies();
 }
 
 } // namespace

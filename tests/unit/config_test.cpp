@@ -97,6 +97,7 @@ TEST(Config, FullConfigRoundTrips)
         "table = \"mgmt\"",
         "remove_routes_on_exit = true",
         "log_level = \"debug\"",
+        "admin_group = \"netadmin\"",
         "",
         "[role.media]",
         "interface = \"eth0\"",
@@ -119,6 +120,7 @@ TEST(Config, FullConfigRoundTrips)
     expected.daemon.tableName = "mgmt";
     expected.daemon.removeRoutesOnExit = true;
     expected.daemon.logLevel = "debug";
+    expected.daemon.adminGroup = "netadmin";
     RoleConfig media;
     media.name = "media";
     media.interface = "eth0";
@@ -153,6 +155,7 @@ TEST(Config, DefaultsWhenDaemonTableIsAbsent)
     EXPECT_EQ(result.config->daemon.tableName, "main");
     EXPECT_FALSE(result.config->daemon.removeRoutesOnExit);
     EXPECT_EQ(result.config->daemon.logLevel, "info");
+    EXPECT_EQ(result.config->daemon.adminGroup, "ifpin-admin");
 }
 
 TEST(Config, EmptyDaemonTableKeepsDefaults)
@@ -601,6 +604,24 @@ TEST(Config, UnknownLogLevel)
                                     "\"verbose\"")));
     result = parse(lines({"[daemon]", "log_level = \"INFO\""}));
     EXPECT_THAT(result.errors, ElementsAre(isError(2, "daemon.log_level", "got \"INFO\"")));
+}
+
+// ---- admin_group ----
+
+TEST(Config, AdminGroupByNameOrId)
+{
+    auto result = parse(lines({"[daemon]", "admin_group = \"4343\""}));
+    expectValid(result);
+    EXPECT_EQ(result.config->daemon.adminGroup, "4343");
+}
+
+TEST(Config, AdminGroupErrors)
+{
+    auto result = parse(lines({"[daemon]", "admin_group = \"\""}));
+    EXPECT_THAT(result.errors, ElementsAre(isError(2, "daemon.admin_group",
+                                                   "expected a group name or a decimal group id, got \"\"")));
+    result = parse(lines({"[daemon]", "admin_group = 4343"}));
+    EXPECT_THAT(result.errors, ElementsAre(isError(2, "daemon.admin_group", "expected a string")));
 }
 
 // ---- allow lists ----

@@ -1,0 +1,273 @@
+/* libifpin: asks ifpind's broker for bound sockets (client/include/ifpin/ifpin.h, docs/client.md).
+ *
+ * One call is one connection: socket(AF_UNIX, SOCK_SEQPACKET), connect, one request, one reply with
+ * the fds in SCM_RIGHTS, close. Everything the daemon sends is checked before an fd is handed out;
+ * on any failure every fd that arrived is closed. The only state is the thread-local message of the
+ * last failure, so the library is thread-safe without locks.
+ *
+ * Also linked (statically) into the preload shim, whose socket() sees this file's own AF_UNIX
+ * socket and passes it through. */
+#include <ifpin/ifpin.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "protocol.h"
+
+#define DEFAULT_SOCKET_PATH "/run/ifpind/ifpind.sock"
+enum { reply_timeout_s = 10 };
+
+static _Thread_local char last_message[IFPIN_MESSAGE_MAX + 160];
+
+/* Records why the call fails and returns -1 with errno set to error. */
+__attribute__((format(printf, 2, 3))) static int fail(int error, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    vsnprintf(last_message, sizeof last_message, format, args);
+    va_end(args);
+    errno = error;
+    return -1;
+}
+
+const char *ifpin_strerror_last(void)
+{
+    return last_message;
+}
+
+static void close_all(int *fds, size_t count)
+{
+    for (size_t i = 0; i < count; ++i) {
+        close(fds[i]);
+        fds[i] = -1;
+    }
+}
+
+static int check_arguments(const char *role, int domain, int type, unsigned count, const int *fds)
+{
+    if (!role || !*role)
+        return fail(EINVAL, "no role given");
+    if (strnlen(role, IFPIN_ROLE_NAME_MAX + 1) > IFPIN_ROLE_NAME_MAX)
+        return fail(EINVAL, "role name longer than %d bytes", IFPIN_ROLE_NAME_MAX);
+    if (domain != AF_INET && domain != AF_INET6)
+        return fail(EINVAL, "family %d is not AF_INET or AF_INET6", domain);
+    int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (base != SOCK_STREAM && base != SOCK_DGRAM)
+        return fail(EINVAL, "socket type %d is not SOCK_STREAM or SOCK_DGRAM (with SOCK_NONBLOCK, SOCK_CLOEXEC)",
+                    type);
+    if (count < 1 || count > IFPIN_SOCKETS_MAX)
+        return fail(EINVAL, "%u sockets asked for; one call gives 1 to %d", count, IFPIN_SOCKETS_MAX);
+    if (!fds)
+        return fail(EINVAL, "no array for the sockets");
+    return 0;
+}
+
+/* A connected SOCK_SEQPACKET socket to the daemon, with send and receive timeouts. */
+static int connect_to_daemon(void)
+{
+    const char *path = secure_getenv("IFPIN_SOCKET");
+    if (!path || !*path)
+        path = DEFAULT_SOCKET_PATH;
+    struct sockaddr_un address = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof address.sun_path)
+        return fail(EINVAL, "daemon socket path %s is longer than %zu bytes", path, sizeof address.sun_path - 1);
+    memcpy(address.sun_path, path, strlen(path) + 1);
+
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return fail(errno, "cannot make a socket to reach ifpind: %s", strerror(errno));
+    /* The send timeout also bounds connect() while the daemon's backlog is full. */
+    struct timeval timeout = {.tv_sec = reply_timeout_s};
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout) != 0) {
+        int error = errno;
+        close(fd);
+        return fail(error, "cannot set timeouts on the socket to ifpind: %s", strerror(error));
+    }
+    int status;
+    while ((status = connect(fd, (const struct sockaddr *)&address, sizeof address)) != 0 && errno == EINTR) {
+    }
+    if (status != 0) {
+        int error = errno == EAGAIN ? ETIMEDOUT : errno;
+        close(fd);
+        if (error == ENOENT || error == ECONNREFUSED)
+            return fail(error, "cannot reach ifpind at %s: %s (is ifpind running?)", path, strerror(error));
+        return fail(error, "cannot reach ifpind at %s: %s", path, strerror(error));
+    }
+    return fd;
+}
+
+static int send_request(int fd, const char *role, int domain, int base_type, int protocol, unsigned count)
+{
+    struct ifpin_request request = {
+        .type = IFPIN_REQUEST_OPEN_SOCKETS,
+        .family = (uint16_t)domain,
+        .sock_type = base_type,
+        .protocol = protocol,
+        .count = (uint16_t)count,
+    };
+    memcpy(request.role, role, strlen(role) + 1);
+    uint8_t buffer[IFPIN_REQUEST_MAX];
+    size_t length = ifpin_encode_request(&request, buffer, sizeof buffer);
+    if (length == 0)
+        return fail(EINVAL, "cannot encode a request for role '%s'", role);
+    ssize_t sent;
+    while ((sent = send(fd, buffer, length, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+    }
+    if (sent < 0)
+        return fail(errno == EAGAIN ? ETIMEDOUT : errno, "cannot send the request to ifpind: %s", strerror(errno));
+    if ((size_t)sent != length)
+        return fail(EPROTO, "request to ifpind cut short (%zd of %zu bytes)", sent, length);
+    return 0;
+}
+
+/* The fds of every SCM_RIGHTS message in msg, into fds (room for max); returns how many arrived,
+ * which may be more than max: the extra ones are closed at once. */
+static size_t take_fds(struct msghdr *msg, int *fds, size_t max)
+{
+    size_t received = 0;
+    for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(msg); cmsg; cmsg = CMSG_NXTHDR(msg, cmsg)) {
+        if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        const unsigned char *data = CMSG_DATA(cmsg);
+        for (size_t i = 0; i < n; ++i, ++received) {
+            int fd;
+            memcpy(&fd, data + i * sizeof fd, sizeof fd);
+            if (received < max)
+                fds[received] = fd;
+            else
+                close(fd);
+        }
+    }
+    return received;
+}
+
+/* Receives the reply into reply and its fds into fds; on success exactly count fds arrived.
+ * *answered tells whether a well-formed reply arrived (a refusal is one). */
+static int receive_reply(int fd, struct ifpin_reply *reply, int *fds, unsigned count, size_t *received,
+                         int *answered)
+{
+    uint8_t buffer[IFPIN_REPLY_MAX + 1]; /* one more, so that an oversized reply shows as MSG_TRUNC */
+    union {
+        struct cmsghdr align;
+        /* Room for more than we asked for, so that extra fds arrive (and get closed) rather than
+         * being dropped by the kernel with only MSG_CTRUNC to show for it. */
+        char space[CMSG_SPACE(sizeof(int) * IFPIN_MAX_SOCKETS_PER_REQUEST * 2)];
+    } control;
+    struct iovec iov = {.iov_base = buffer, .iov_len = sizeof buffer};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+                         .msg_controllen = sizeof control.space};
+    ssize_t length;
+    int resets = 0;
+    /* A daemon that answers and closes without reading our request (e.g. BUSY when it has too many
+     * clients) leaves ECONNRESET pending ahead of its reply: the error is reported (and cleared)
+     * first, and the reply is read by the next call. */
+    while ((length = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && (errno == EINTR || (errno == ECONNRESET && !resets++))) {
+    }
+    *received = 0;
+    if (length < 0) {
+        if (errno == EAGAIN)
+            return fail(ETIMEDOUT, "no reply from ifpind within %d s", reply_timeout_s);
+        return fail(errno, "cannot read the reply of ifpind: %s", strerror(errno));
+    }
+    *received = take_fds(&msg, fds, count);
+    if (length == 0)
+        return fail(EPROTO, "ifpind closed the connection without a reply");
+    if (msg.msg_flags & MSG_TRUNC)
+        return fail(EPROTO, "reply of ifpind longer than %d bytes", IFPIN_REPLY_MAX);
+    if (msg.msg_flags & MSG_CTRUNC)
+        return fail(EPROTO, "ifpind sent more file descriptors than fit (control data truncated)");
+    int status = ifpin_decode_reply(buffer, (size_t)length, reply);
+    if (status == IFPIN_STATUS_UNSUPPORTED_VERSION)
+        return fail(EPROTONOSUPPORT, "ifpind answered in another protocol version");
+    if (status != IFPIN_STATUS_OK)
+        return fail(EPROTO, "malformed reply from ifpind (%zd bytes)", length);
+    *answered = 1;
+    if (reply->status != IFPIN_STATUS_OK) {
+        if (reply->message[0])
+            return fail(ifpin_status_errno(reply->status, reply->error), "%s", reply->message);
+        return fail(ifpin_status_errno(reply->status, reply->error), "ifpind refused: %s",
+                    ifpin_status_name(reply->status));
+    }
+    if (reply->count != count || *received != count)
+        return fail(EPROTO, "ifpind sent %zu sockets (reply says %u) for %u asked for", *received,
+                    (unsigned)reply->count, count);
+    return 0;
+}
+
+/* Checks that fd is the kind of socket asked for and gives it the flags asked for. */
+static int finish_fd(int fd, int domain, int type)
+{
+    int value = 0;
+    socklen_t length = sizeof value;
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &value, &length) != 0 || value != domain)
+        return fail(EPROTO, "ifpind sent a socket of another family (%d, not %d)", value, domain);
+    length = sizeof value;
+    int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &value, &length) != 0 || value != base)
+        return fail(EPROTO, "ifpind sent a socket of another type (%d, not %d)", value, base);
+
+    /* Received with MSG_CMSG_CLOEXEC, so that no fork()+exec() in another thread inherits it. */
+    if (!(type & SOCK_CLOEXEC) && fcntl(fd, F_SETFD, 0) != 0)
+        return fail(errno, "cannot clear FD_CLOEXEC: %s", strerror(errno));
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0)
+        return fail(errno, "cannot read the socket's flags: %s", strerror(errno));
+    int wanted = (type & SOCK_NONBLOCK) ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+    if (wanted != flags && fcntl(fd, F_SETFL, wanted) != 0)
+        return fail(errno, "cannot set O_NONBLOCK: %s", strerror(errno));
+    return 0;
+}
+
+int ifpin_sockets(const char *role, int domain, int type, int protocol, int *fds, unsigned count)
+{
+    if (check_arguments(role, domain, type, count, fds) != 0)
+        return -1;
+    int connection = connect_to_daemon();
+    if (connection < 0)
+        return -1;
+    int base_type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    struct ifpin_reply reply;
+    size_t received = 0;
+    int answered = 0;
+    int status = send_request(connection, role, domain, base_type, protocol, count);
+    if (status == 0) {
+        status = receive_reply(connection, &reply, fds, count, &received, &answered);
+    } else if (errno == EPIPE || errno == ECONNRESET) {
+        /* ifpind hung up before reading the request (e.g. too many clients), perhaps saying why:
+         * its reply is the better error. */
+        char send_error[sizeof last_message];
+        memcpy(send_error, last_message, sizeof send_error);
+        int error = errno;
+        status = receive_reply(connection, &reply, fds, count, &received, &answered);
+        if (status != 0 && !answered) {
+            memcpy(last_message, send_error, sizeof last_message);
+            errno = error;
+        }
+    }
+    for (size_t i = 0; status == 0 && i < count; ++i)
+        status = finish_fd(fds[i], domain, type);
+    int saved = errno;
+    close(connection);
+    if (status != 0) {
+        close_all(fds, received < count ? received : count);
+        errno = saved;
+        return -1;
+    }
+    return (int)count;
+}
+
+int ifpin_socket(const char *role, int domain, int type, int protocol)
+{
+    int fd = -1;
+    return ifpin_sockets(role, domain, type, protocol, &fd, 1) == 1 ? fd : -1;
+}

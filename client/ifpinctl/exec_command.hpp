@@ -1,0 +1,19 @@
+// `ifpinctl exec ROLE -- COMMAND [ARGS...]`: runs COMMAND with its TCP and UDP sockets pinned to the
+// role's interface, through the preload shim (docs/client.md).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "subcommand.hpp"
+
+namespace ifpinctl {
+
+Subcommand addExecCommand(CLI::App &parent);
+
+// LD_PRELOAD with shim first: existing entries (separated by ':' or ' ') are kept after it, an
+// existing copy of shim is dropped.
+std::string preloadWithShim(const std::string &shim, const std::optional<std::string> &existing);
+
+} // namespace ifpinctl

@@ -1,0 +1,64 @@
+/* libifpin: sockets bound to a role's interface, made by ifpind and handed over a Unix socket.
+ *
+ *     int fd = ifpin_socket("mgmt", AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+ *     if (fd < 0)
+ *         fprintf(stderr, "no mgmt socket: %s\n", ifpin_strerror_last());
+ *
+ * The socket is an ordinary TCP or UDP socket that ifpind created and bound (SO_BINDTODEVICE) to the
+ * interface of the role, so whatever it sends leaves through that interface, whatever the default
+ * routes say. The caller cannot rebind it without CAP_NET_RAW.
+ *
+ * Build with: cc app.c $(pkg-config --cflags --libs ifpin). Documented in docs/client.md. */
+#ifndef IFPIN_IFPIN_H
+#define IFPIN_IFPIN_H
+
+#include <sys/socket.h> /* AF_INET, SOCK_STREAM, SOCK_NONBLOCK, ... as the calls take them */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define IFPIN_PUBLIC __attribute__((visibility("default")))
+#else
+#define IFPIN_PUBLIC
+#endif
+
+/* The most sockets one call may ask for. */
+#define IFPIN_SOCKETS_MAX 64
+
+/* One socket of the role `role` (e.g. "mgmt"). domain: AF_INET or AF_INET6; type: SOCK_STREAM or
+ * SOCK_DGRAM, optionally or'ed with SOCK_NONBLOCK and SOCK_CLOEXEC, which are applied to the fd as
+ * socket(2) would; protocol: 0, IPPROTO_TCP or IPPROTO_UDP.
+ *
+ * Returns the fd, or -1 with errno set:
+ *   EACCES        the caller's uid and groups are not in the role's allow lists
+ *   ENOENT        no such role, or no daemon socket at the path (ifpind not running)
+ *   ECONNREFUSED  a daemon socket file exists but nobody listens (ifpind not running)
+ *   ENODEV        the role's interface does not exist right now
+ *   EINVAL        bad arguments (role empty or longer than 32 bytes, family, type, flags, count)
+ *   EPROTO        malformed reply, or the daemon did not like the request
+ *   ETIMEDOUT     the daemon did not answer within 10 seconds
+ *   EAGAIN        the daemon is out of resources; try again
+ *   others        from socket(2), connect(2), sendmsg(2) and recvmsg(2), or the daemon's socket(2)
+ * ifpin_strerror_last() then says why, in words (the daemon's message when it sent one).
+ *
+ * The daemon is reached at $IFPIN_SOCKET (ignored in set-user-ID programs), else at
+ * /run/ifpind/ifpind.sock. Thread-safe; one connection per call. */
+IFPIN_PUBLIC int ifpin_socket(const char *role, int domain, int type, int protocol);
+
+/* The same for `count` (1..IFPIN_SOCKETS_MAX) sockets in one round trip: on success stores them in
+ * fds[0..count-1] and returns count; on failure returns -1 with errno set and no fd open. */
+IFPIN_PUBLIC int ifpin_sockets(const char *role, int domain, int type, int protocol, int *fds,
+                               unsigned count);
+
+/* Why the calling thread's last failed call failed: the daemon's message (e.g. "uid 1234 may not
+ * use role mgmt (allowed: users root; groups 4242)") or the library's own. "" before any failure.
+ * Valid until the thread's next call into libifpin. */
+IFPIN_PUBLIC const char *ifpin_strerror_last(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,343 @@
+// ifpind's D-Bus API (docs/dbus-api.md) driven with busctl and dbus-send on a private bus, checked on
+// the kernel's routes in a lab: the objects and properties, runtime changes (make-before-break,
+// signalled, saved across restarts), who may make them, named errors, the state file, and a bus that
+// is absent or goes away.
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "dbus_test_support.hpp"
+
+namespace ifpin::lab {
+namespace {
+
+class DbusApi : public BusLabTest {
+protected:
+    // Index of the first monitor line that starts with prefix; npos when none does.
+    static size_t firstLineStarting(const std::vector<std::string> &lines, const std::string &prefix)
+    {
+        for (size_t i = 0; i < lines.size(); ++i)
+            if (lines[i].rfind(prefix, 0) == 0)
+                return i;
+        return std::string::npos;
+    }
+
+    bool has(const std::string &text, const std::string &part) { return text.find(part) != std::string::npos; }
+
+    void writeConfigFile(const std::string &config)
+    {
+        std::ofstream(daemon().configPath(), std::ios::trunc) << config;
+    }
+};
+
+TEST_F(DbusApi, IntrospectsManagerAndRoles)
+{
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    ASSERT_TRUE(mgmtRoutesBecome(1000));
+
+    auto manager = bus().busctl({"introspect", "org.ifpin1", "/org/ifpin1", "org.ifpin1.Manager"});
+    ASSERT_TRUE(manager.ok()) << manager.describe();
+    for (const char *member : {".ListRoles", ".Reload", ".OpenSocket", ".Version"})
+        EXPECT_TRUE(has(manager.out, member)) << member << " missing from:\n" << manager.out;
+
+    auto roles = bus().busctl({"call", "org.ifpin1", "/org/ifpin1", "org.ifpin1.Manager", "ListRoles"});
+    EXPECT_EQ(roles.out, "a(so) 2 \"media\" \"/org/ifpin1/role/media\" \"mgmt\" \"/org/ifpin1/role/mgmt\"\n")
+        << roles.describe();
+    auto version = bus().busctl({"get-property", "org.ifpin1", "/org/ifpin1", "org.ifpin1.Manager", "Version"});
+    EXPECT_TRUE(version.ok() && version.out.rfind("s \"", 0) == 0) << version.describe();
+
+    EXPECT_EQ(roleProperty("mgmt", "Name"), "s \"mgmt\"");
+    EXPECT_EQ(roleProperty("mgmt", "Interface"), "s \"mgmt0\"");
+    EXPECT_EQ(roleProperty("mgmt", "Metric"), "u 1000");
+    EXPECT_EQ(roleProperty("mgmt", "Gateway4"), "s \"198.51.100.1\"");
+    EXPECT_EQ(roleProperty("mgmt", "Gateway6"), "s \"2001:db8:2::1\"");
+    EXPECT_EQ(roleProperty("mgmt", "Gateway4Learned"), "b false");
+    EXPECT_EQ(roleProperty("mgmt", "State"), "s \"enforced\"");
+    EXPECT_EQ(roleProperty("mgmt", "LinkState"), "s \"up\"");
+    EXPECT_EQ(roleProperty("mgmt", "Route4InPlace"), "b true");
+    EXPECT_EQ(roleProperty("mgmt", "Route6InPlace"), "b true");
+    EXPECT_EQ(roleProperty("mgmt", "Restorations"), "t 0");
+    EXPECT_EQ(roleProperty("mgmt", "SocketsServed"), "t 0");
+    EXPECT_EQ(roleProperty("mgmt", "OutrankedBy"), "as 0");
+    EXPECT_EQ(roleProperty("media", "Metric"), "u 100");
+
+    // Anyone may read: the test uid is neither root nor an admin.
+    auto asStranger = bus().busctl({"get-property", "org.ifpin1", "/org/ifpin1/role/mgmt", "org.ifpin1.Role", "Metric"},
+                                   Caller::unprivileged());
+    EXPECT_EQ(asStranger.out, "u 1000\n") << asStranger.describe();
+}
+
+TEST_F(DbusApi, SetMetricMovesTheRouteMakeBeforeBreak)
+{
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    ASSERT_TRUE(mgmtRoutesBecome(1000));
+    RouteMonitor monitor(lab());
+
+    auto result = callRole("mgmt", "SetMetric", {"u", "500"});
+    ASSERT_TRUE(result.ok()) << result.describe();
+    EXPECT_TRUE(mgmtRoutesBecome(500));
+    EXPECT_TRUE(routesOnAre("media0", Family::inet, {ifpindRoute("media0", "192.0.2.1", 100)}));
+    EXPECT_EQ(roleProperty("mgmt", "Metric"), "u 500");
+
+    const std::string added = "default via 198.51.100.1 dev mgmt0 proto 241 metric 500";
+    const std::string deleted = "Deleted default via 198.51.100.1 dev mgmt0 proto 241 metric 1000";
+    EXPECT_TRUE(eventually([&] { return firstLineStarting(monitor.lines(), deleted) != std::string::npos; },
+                           [&] { return "route events:" + monitor.text(); }));
+    auto lines = monitor.lines();
+    EXPECT_LT(firstLineStarting(lines, added), firstLineStarting(lines, deleted))
+        << "not make-before-break; route events:" << monitor.text();
+}
+
+TEST_F(DbusApi, SetInterfaceMovesTheRole)
+{
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    ASSERT_TRUE(mgmtRoutesBecome(1000));
+
+    // other0 (203.0.113.65/26, 2001:db8:3::2/64) has nothing to learn a gateway from: set them first.
+    for (auto [family, gateway] : {std::pair{"inet", "203.0.113.66"}, std::pair{"inet6", "2001:db8:3::1"}}) {
+        auto result = callRole("mgmt", "SetGateway", {"ss", family, gateway});
+        ASSERT_TRUE(result.ok()) << result.describe();
+    }
+    auto result = callRole("mgmt", "SetInterface", {"s", "other0"});
+    ASSERT_TRUE(result.ok()) << result.describe();
+
+    EXPECT_TRUE(eventually(
+        [&] {
+            return routesOnAre("other0", Family::inet, {ifpindRoute("other0", "203.0.113.66", 1000)}) &&
+                   routesOnAre("other0", Family::inet6, {ifpindRoute("other0", "2001:db8:3::1", 1000)}) &&
+                   routesOnAre("mgmt0", Family::inet, {}) && routesOnAre("mgmt0", Family::inet6, {});
+        },
+        [&] { return describeRoutes(); }));
+    EXPECT_EQ(roleProperty("mgmt", "Interface"), "s \"other0\"");
+    EXPECT_TRUE(eventually([&] { return roleProperty("mgmt", "State") == "s \"enforced\""; },
+                           [&] { return roleProperty("mgmt", "State"); }));
+    EXPECT_EQ(roleProperty("mgmt", "Gateway4"), "s \"203.0.113.66\"");
+    EXPECT_TRUE(routesOnAre("media0", Family::inet, {ifpindRoute("media0", "192.0.2.1", 100)}));
+}
+
+TEST_F(DbusApi, PropertiesChangedIsEmitted)
+{
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    ASSERT_TRUE(mgmtRoutesBecome(1000));
+    PropertiesChangedRecorder recorder(bus());
+
+    ASSERT_TRUE(callRole("mgmt", "SetMetric", {"u", "500"}).ok());
+    EXPECT_TRUE(recorder.waitFor([](const PropertiesChangedRecorder::Signal &signal) {
+        auto metric = signal.changed.find("Metric");
+        return signal.path == "/org/ifpin1/role/mgmt" && metric != signal.changed.end() &&
+               metric->second.get<uint32_t>() == 500;
+    })) << recorder.describe();
+
+    // A restoration is signalled too.
+    ASSERT_TRUE(mgmtRoutesBecome(500));
+    lab().output("ip route del default dev mgmt0");
+    EXPECT_TRUE(recorder.waitFor([](const PropertiesChangedRecorder::Signal &signal) {
+        auto restorations = signal.changed.find("Restorations");
+        return signal.path == "/org/ifpin1/role/mgmt" && restorations != signal.changed.end() &&
+               restorations->second.get<uint64_t>() == 1;
+    })) << recorder.describe();
+    for (const auto &signal : recorder.poll())
+        EXPECT_EQ(signal.changed.count("Name") + signal.changed.count("SocketsServed"), 0u) << recorder.describe();
+}
+
+TEST_F(DbusApi, UnprivilegedCallerIsDenied)
+{
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    ASSERT_TRUE(mgmtRoutesBecome(1000));
+
+    auto busctl = callRole("mgmt", "SetMetric", {"u", "500"}, Caller::unprivileged());
+    EXPECT_NE(busctl.status, 0);
+    EXPECT_TRUE(has(busctl.err, "only root and members of group ifpin-admin")) << busctl.describe();
+
+    auto send = bus().dbusSend({"--dest=org.ifpin1", "/org/ifpin1/role/mgmt", "org.ifpin1.Role.SetMetric",
+                                "uint32:500"},
+                               Caller::unprivileged());
+    EXPECT_NE(send.status, 0);
+    EXPECT_TRUE(has(send.err, "org.ifpin1.Error.AccessDenied")) << send.describe();
+    auto reload = bus().dbusSend({"--dest=org.ifpin1", "/org/ifpin1", "org.ifpin1.Manager.Reload"},
+                                 Caller::unprivileged());
+    EXPECT_TRUE(has(reload.err, "org.ifpin1.Error.AccessDenied")) << reload.describe();
+
+    EXPECT_TRUE(holdsFor([&] { return mgmtRoutesAt(1000); }, [&] { return describeRoutes(); }, 300ms));
+    EXPECT_EQ(roleProperty("mgmt", "Metric"), "u 1000");
+    EXPECT_FALSE(std::filesystem::exists(statePath()));
+}
+
+TEST_F(DbusApi, AdminGroupMemberMayChangeThePolicy)
+{
+    ASSERT_TRUE(startDaemon(standardConfig(1000, "admin_group = \"" + std::to_string(testAdminGid) + "\"\n")));
+    ASSERT_TRUE(mgmtRoutesBecome(1000));
+
+    auto denied = callRole("mgmt", "SetMetric", {"u", "500"}, Caller::unprivileged());
+    EXPECT_NE(denied.status, 0) << "not in the group: " << denied.describe();
+    auto allowed = callRole("mgmt", "SetMetric", {"u", "500"}, Caller::admin());
+    EXPECT_TRUE(allowed.ok()) << allowed.describe();
+    EXPECT_TRUE(mgmtRoutesBecome(500));
+}
+
+TEST_F(DbusApi, BadArgumentsGetNamedErrors)
+{
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    ASSERT_TRUE(mgmtRoutesBecome(1000));
+    struct Case {
+        std::vector<std::string> args;
+        std::string error;
+        std::string message;
+    };
+    const std::vector<Case> cases{
+        {{"/org/ifpin1/role/mgmt", "org.ifpin1.Role.SetGateway", "string:ipx", "string:192.0.2.1"},
+         "org.ifpin1.Error.InvalidArgument", "expected \"inet\" or \"inet6\""},
+        {{"/org/ifpin1/role/mgmt", "org.ifpin1.Role.SetGateway", "string:inet6", "string:192.0.2.1"},
+         "org.ifpin1.Error.InvalidArgument", "expected an IPv6 address"},
+        {{"/org/ifpin1/role/mgmt", "org.ifpin1.Role.SetInterface", "string:eth/0"},
+         "org.ifpin1.Error.InvalidArgument", "contains '/'"},
+        {{"/org/ifpin1/role/mgmt", "org.ifpin1.Role.SetMetric", "uint32:100"}, "org.ifpin1.Error.Conflict",
+         "metric 100 is already used by role media"},
+        {{"/org/ifpin1/role/mgmt", "org.ifpin1.Role.SetInterface", "string:media0"}, "org.ifpin1.Error.Conflict",
+         "interface media0 is already used by role media"},
+        {{"/org/ifpin1", "org.ifpin1.Manager.OpenSocket", "string:nope", "int32:2", "int32:1", "int32:0"},
+         "org.ifpin1.Error.UnknownRole", "nope"},
+        {{"/org/ifpin1", "org.ifpin1.Manager.OpenSocket", "string:mgmt", "int32:99", "int32:1", "int32:0"},
+         "org.ifpin1.Error.InvalidArgument", "family 99"},
+    };
+    for (const auto &c : cases) {
+        std::vector<std::string> args{"--dest=org.ifpin1"};
+        args.insert(args.end(), c.args.begin(), c.args.end());
+        auto result = bus().dbusSend(args);
+        EXPECT_NE(result.status, 0) << c.args[1];
+        EXPECT_TRUE(has(result.err, "Error " + c.error + ": ")) << c.args[1] << ": " << result.describe();
+        EXPECT_TRUE(has(result.err, c.message)) << c.args[1] << ": " << result.describe();
+    }
+    EXPECT_TRUE(mgmtRoutesAt(1000));
+}
+
+TEST_F(DbusApi, OpenSocketCountsAsTheBrokerDoes)
+{
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    auto result = bus().busctl({"call", "org.ifpin1", "/org/ifpin1", "org.ifpin1.Manager", "OpenSocket", "siii",
+                                "mgmt", "2", "2", "0"});
+    ASSERT_TRUE(result.ok()) << result.describe();
+    EXPECT_EQ(result.out.rfind("h ", 0), 0u) << result.out;
+    EXPECT_EQ(roleProperty("mgmt", "SocketsServed"), "t 1");
+    // mgmt has no allow lists: root only.
+    auto denied = bus().dbusSend({"--dest=org.ifpin1", "/org/ifpin1", "org.ifpin1.Manager.OpenSocket", "string:mgmt",
+                                  "int32:2", "int32:2", "int32:0"},
+                                 Caller::unprivileged());
+    EXPECT_TRUE(has(denied.err, "org.ifpin1.Error.AccessDenied")) << denied.describe();
+    EXPECT_EQ(roleProperty("mgmt", "RequestsDenied"), "t 1");
+}
+
+TEST_F(DbusApi, RestartKeepsTheRuntimeChange)
+{
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    ASSERT_TRUE(mgmtRoutesBecome(1000));
+    ASSERT_TRUE(callRole("mgmt", "SetMetric", {"u", "500"}).ok());
+    ASSERT_TRUE(mgmtRoutesBecome(500));
+    EXPECT_EQ(daemon().stop(), 0);
+
+    ASSERT_TRUE(startDaemon(standardConfig())); // the file still says 1000
+    EXPECT_TRUE(mgmtRoutesBecome(500));
+    EXPECT_TRUE(holdsFor([&] { return mgmtRoutesAt(500); }, [&] { return describeRoutes(); }, 300ms));
+    EXPECT_EQ(roleProperty("mgmt", "Metric"), "u 500");
+    EXPECT_TRUE(has(daemon().log(), "runtime change from " + statePath() + " applies: metric 500")) << daemon().log();
+
+    // Reset: the file's value again, and it stays so after a restart.
+    ASSERT_TRUE(callRole("mgmt", "Reset", {}).ok());
+    EXPECT_TRUE(mgmtRoutesBecome(1000));
+    EXPECT_EQ(daemon().stop(), 0);
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    EXPECT_TRUE(holdsFor([&] { return mgmtRoutesAt(1000); }, [&] { return describeRoutes(); }, 300ms));
+}
+
+TEST_F(DbusApi, CorruptStateFileIsIgnored)
+{
+    std::ofstream(statePath()) << "{\"version\": 1, \"roles\": {\"mgmt\": {\"metric\": 500";
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    EXPECT_TRUE(mgmtRoutesBecome(1000));
+    EXPECT_TRUE(has(daemon().log(), "state file " + statePath() + " ignored (not valid JSON)")) << daemon().log();
+    EXPECT_TRUE(daemon().running());
+    // Changes work, and replace the corrupt file.
+    ASSERT_TRUE(callRole("mgmt", "SetMetric", {"u", "700"}).ok());
+    EXPECT_TRUE(mgmtRoutesBecome(700));
+}
+
+TEST_F(DbusApi, ReloadOverDbusAndDeletingTheStateFile)
+{
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    ASSERT_TRUE(mgmtRoutesBecome(1000));
+    ASSERT_TRUE(callRole("media", "SetMetric", {"u", "50"}).ok());
+
+    writeConfigFile(standardConfig(2000));
+    auto reload = bus().busctl({"call", "org.ifpin1", "/org/ifpin1", "org.ifpin1.Manager", "Reload"});
+    ASSERT_TRUE(reload.ok()) << reload.describe();
+    EXPECT_TRUE(mgmtRoutesBecome(2000));
+    EXPECT_TRUE(eventually([&] { return routesOnAre("media0", Family::inet, {ifpindRoute("media0", "192.0.2.1", 50)}); },
+                           [&] { return describeRoutes(); }))
+        << "the runtime change stays on top of the new file";
+
+    // How an admin drops every runtime change: delete the state file and reload.
+    std::filesystem::remove(statePath());
+    ASSERT_TRUE(bus().busctl({"call", "org.ifpin1", "/org/ifpin1", "org.ifpin1.Manager", "Reload"}).ok());
+    EXPECT_TRUE(eventually([&] { return routesOnAre("media0", Family::inet, {ifpindRoute("media0", "192.0.2.1", 100)}); },
+                           [&] { return describeRoutes(); }));
+
+    writeConfigFile(standardConfig() + "\n[role.broken]\n");
+    auto invalid = bus().dbusSend({"--dest=org.ifpin1", "/org/ifpin1", "org.ifpin1.Manager.Reload"});
+    EXPECT_TRUE(has(invalid.err, "org.ifpin1.Error.InvalidArgument")) << invalid.describe();
+    EXPECT_TRUE(has(invalid.err, "previous policy stays in force")) << invalid.describe();
+    EXPECT_TRUE(holdsFor([&] { return mgmtRoutesAt(2000); }, [&] { return describeRoutes(); }, 300ms));
+}
+
+TEST_F(DbusApi, ServesWithoutTheBusAndConnectsWhenItComes)
+{
+    bus().stop();
+    daemon().start(lab(), standardConfig());
+    ASSERT_TRUE(daemon().waitReady(10s)) << "routes and READY never wait for the bus";
+    EXPECT_TRUE(mgmtRoutesBecome(1000));
+    EXPECT_TRUE(has(daemon().log(), "D-Bus: cannot serve org.ifpin1")) << daemon().log();
+
+    bus().start();
+    EXPECT_TRUE(eventually([&] { return bus().hasIfpind(); }, [&] { return daemon().log(); }, 10s));
+
+    // The bus goes away and comes back: ifpind goes on and serves it again.
+    bus().stop();
+    lab().output("ip route del default dev mgmt0");
+    EXPECT_TRUE(mgmtRoutesBecome(1000)) << "restorations go on without the bus";
+    bus().start();
+    EXPECT_TRUE(eventually([&] { return bus().hasIfpind(); }, [&] { return daemon().log(); }, 10s));
+    EXPECT_EQ(roleProperty("mgmt", "Restorations"), "t 1");
+    EXPECT_TRUE(has(daemon().log(), "D-Bus: lost the system bus")) << daemon().log();
+    EXPECT_TRUE(daemon().running());
+}
+
+// A "bus" that accepts connections and never says a word: connecting to it must not hold the loop
+// (sdbus-c++ alone would wait for the handshake forever), so READY comes and routes are restored.
+TEST_F(DbusApi, SilentBusDoesNotHoldTheDaemon)
+{
+    std::string path = scratch().path() + "/silent-bus.sock";
+    int silent = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
+    ASSERT_EQ(bind(silent, reinterpret_cast<sockaddr *>(&address), sizeof address), 0) << strerror(errno);
+    ASSERT_EQ(listen(silent, 64), 0);
+
+    daemon().setEnv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + path);
+    daemon().start(lab(), standardConfig());
+    EXPECT_TRUE(daemon().waitReady(5s)) << daemon().log();
+    EXPECT_TRUE(mgmtRoutesBecome(1000));
+    lab().output("ip route del default dev mgmt0");
+    EXPECT_TRUE(mgmtRoutesBecome(1000)) << "restorations go on while the bus says nothing";
+    EXPECT_TRUE(has(daemon().log(), "did not complete the handshake")) << daemon().log();
+    EXPECT_TRUE(daemon().running());
+    close(silent);
+}
+
+} // namespace
+} // namespace ifpin::lab

@@ -1,0 +1,293 @@
+// The private bus of the D-Bus tests; see private_bus.hpp.
+#include "private_bus.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace ifpin::lab {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string readFile(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    return content.str();
+}
+
+void writeFile(const std::string &path, const std::string &content)
+{
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out)
+        throw std::runtime_error("cannot write " + path);
+}
+
+// The system bus's policy (as Debian's /usr/share/dbus-1/system.conf has it, minus activation and
+// the dropping of privileges), plus ifpind's own policy file exactly as it is installed.
+std::string busConfig(const std::string &socketPath)
+{
+    return R"(<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=)" + socketPath + R"(</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Peer"/>
+  </policy>
+  <include>)" + std::string(IFPIN_DBUS_POLICY) + R"(</include>
+</busconfig>
+)";
+}
+
+bool accepts(const std::string &socketPath)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socketPath.c_str());
+    bool ok = fd >= 0 && connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+std::vector<std::string> asCaller(const Caller &caller, std::vector<std::string> argv)
+{
+    if (!caller.uid)
+        return argv;
+    std::vector<std::string> wrapped{"setpriv", "--reuid=" + std::to_string(*caller.uid),
+                                     "--regid=" + std::to_string(*caller.uid)};
+    if (caller.groups.empty()) {
+        wrapped.push_back("--clear-groups");
+    } else {
+        std::string groups;
+        for (gid_t gid : caller.groups)
+            groups += (groups.empty() ? "" : ",") + std::to_string(gid);
+        wrapped.push_back("--groups=" + groups);
+    }
+    wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+    return wrapped;
+}
+
+} // namespace
+
+PrivateBus::PrivateBus()
+{
+    char pattern[] = "/tmp/ifpin-bus.XXXXXX";
+    if (!mkdtemp(pattern))
+        throw std::system_error(errno, std::generic_category(), "mkdtemp");
+    dir_ = pattern;
+    std::filesystem::permissions(dir_, std::filesystem::perms(0755)); // the test uid must reach the socket
+    const std::string socketPath = dir_ + "/system_bus_socket";
+    address_ = "unix:path=" + socketPath;
+    configPath_ = dir_ + "/bus.conf";
+    logPath_ = dir_ + "/dbus-daemon.log";
+    writeFile(configPath_, busConfig(socketPath));
+    writeFile(dir_ + "/passwd", readFile("/etc/passwd") + "ifpin-test:x:" + std::to_string(testUid) + ":" +
+                                    std::to_string(testUid) + ":ifpin test caller:/nonexistent:/usr/sbin/nologin\n");
+    writeFile(dir_ + "/group", readFile("/etc/group") + "ifpin-test:x:" + std::to_string(testUid) +
+                                   ":\nifpin-test-admin:x:" + std::to_string(testAdminGid) + ":\n");
+    if (const char *saved = std::getenv("DBUS_SYSTEM_BUS_ADDRESS"))
+        savedAddress_ = saved;
+    setenv("DBUS_SYSTEM_BUS_ADDRESS", address_.c_str(), 1);
+    try {
+        start();
+    } catch (...) {
+        std::filesystem::remove_all(dir_);
+        throw;
+    }
+}
+
+PrivateBus::~PrivateBus()
+{
+    stop();
+    if (savedAddress_)
+        setenv("DBUS_SYSTEM_BUS_ADDRESS", savedAddress_->c_str(), 1);
+    else
+        unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+}
+
+void PrivateBus::start()
+{
+    if (pid_ > 0)
+        return;
+    const std::string socketPath = dir_ + "/system_bus_socket";
+    std::filesystem::remove(socketPath);
+    // unshare execs in place and sh execs dbus-daemon: the pid is the bus's.
+    const std::string script = "mount --bind '" + dir_ + "/passwd' /etc/passwd && mount --bind '" + dir_ +
+                               "/group' /etc/group && exec dbus-daemon --nofork --nopidfile --config-file='" +
+                               configPath_ + "'";
+    std::vector<std::string> argv{"unshare", "--mount", "--propagation", "private", "sh", "-c", script};
+    std::vector<char *> args;
+    for (auto &arg : argv)
+        args.push_back(arg.data());
+    args.push_back(nullptr);
+    int logFd = open(logPath_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (logFd < 0)
+        throw std::system_error(errno, std::generic_category(), "open " + logPath_);
+    pid_t child = fork();
+    if (child == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); // a test killed outright takes its bus with it
+        int devNull = open("/dev/null", O_RDONLY);
+        dup2(devNull, STDIN_FILENO);
+        dup2(logFd, STDOUT_FILENO);
+        dup2(logFd, STDERR_FILENO);
+        execvp(args[0], args.data());
+        _exit(127);
+    }
+    close(logFd);
+    if (child < 0)
+        throw std::system_error(errno, std::generic_category(), "fork");
+    pid_ = child;
+    auto until = Clock::now() + std::chrono::seconds(10);
+    while (!accepts(socketPath)) {
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            throw std::runtime_error("the private dbus-daemon exited at start: " + log());
+        }
+        if (Clock::now() > until) {
+            stop();
+            throw std::runtime_error("the private dbus-daemon did not listen within 10 s: " + log());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
+void PrivateBus::stop()
+{
+    if (pid_ <= 0)
+        return;
+    kill(pid_, SIGTERM);
+    auto until = Clock::now() + std::chrono::seconds(5);
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+        if (Clock::now() > until) {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, &status, 0);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    pid_ = -1;
+}
+
+CommandResult PrivateBus::busctl(const std::vector<std::string> &args, const Caller &caller) const
+{
+    std::vector<std::string> argv{"busctl", "--address=" + address_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return runCommand(asCaller(caller, argv), std::chrono::seconds(30));
+}
+
+CommandResult PrivateBus::dbusSend(const std::vector<std::string> &args, const Caller &caller) const
+{
+    std::vector<std::string> argv{"dbus-send", "--bus=" + address_, "--print-reply"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return runCommand(asCaller(caller, argv), std::chrono::seconds(30));
+}
+
+bool PrivateBus::hasIfpind() const
+{
+    auto result = busctl({"call", "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                          "NameHasOwner", "s", "org.ifpin1"});
+    return result.ok() && result.out.find("true") != std::string::npos;
+}
+
+std::string PrivateBus::log() const
+{
+    return readFile(logPath_);
+}
+
+// ---- PropertiesChanged ----------------------------------------------------------------------
+
+PropertiesChangedRecorder::PropertiesChangedRecorder(const PrivateBus &bus)
+    : connection_(sdbus::createSessionBusConnectionWithAddress(bus.address()))
+{
+    slot_ = connection_->addMatch(
+        "type='signal',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
+        "arg0='org.ifpin1.Role'",
+        [this](sdbus::Message &message) {
+            std::string interface;
+            Signal signal;
+            signal.path = message.getPath();
+            message >> interface >> signal.changed;
+            signals_.push_back(std::move(signal));
+        });
+}
+
+const std::vector<PropertiesChangedRecorder::Signal> &PropertiesChangedRecorder::poll(
+    std::chrono::milliseconds deadline)
+{
+    while (connection_->processPendingRequest()) {
+    }
+    auto data = connection_->getEventLoopPollData();
+    pollfd fd{data.fd, data.events, 0};
+    if (::poll(&fd, 1, static_cast<int>(deadline.count())) > 0)
+        while (connection_->processPendingRequest()) {
+        }
+    return signals_;
+}
+
+bool PropertiesChangedRecorder::waitFor(const std::function<bool(const Signal &)> &predicate,
+                                        std::chrono::milliseconds deadline)
+{
+    auto until = Clock::now() + deadline;
+    size_t seen = 0;
+    while (true) {
+        for (; seen < signals_.size(); ++seen)
+            if (predicate(signals_[seen]))
+                return true;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+        if (left.count() <= 0)
+            return false;
+        poll(std::min(left, std::chrono::milliseconds(100)));
+    }
+}
+
+std::string PropertiesChangedRecorder::describe() const
+{
+    std::string out = std::to_string(signals_.size()) + " PropertiesChanged signal(s):";
+    for (const auto &signal : signals_) {
+        out += "\n  " + signal.path + ":";
+        for (const auto &[name, value] : signal.changed)
+            out += " " + name + "(" + value.peekValueType() + ")";
+    }
+    return out;
+}
+
+} // namespace ifpin::lab
