@@ -12,6 +12,11 @@ packages=(
   libgtest-dev libgmock-dev
   # lab and integration tests
   iproute2 curl python3 procps util-linux dbus
+  # man pages
+  scdoc
+  # systemd integration tests (tests/system): a Debian root booted with systemd-nspawn; dbus-1.pc
+  # says where the D-Bus files go
+  systemd debootstrap systemd-container libdbus-1-dev
 )
 
 missing=()

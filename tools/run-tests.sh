@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: installs dependencies, builds, and runs the whole suite (unit and integration).
+# The test command: installs dependencies, builds, and runs the whole suite (unit, integration,
+# systemd and system: see README.md).
 # Integration tests need root and network namespaces; they fail, never skip, without them.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,0 +1,416 @@
+#!/usr/bin/env bash
+# ifpin under a real systemd (suite 'system'): boots a Debian 12 root with systemd-nspawn inside the
+# lab's host namespace (tools/lab.sh), installs ifpin into it with `meson install --destdir`, and
+# drives ifpind the way an administrator would: systemctl start, reload, stop; socket activation
+# through ifpind.socket; D-Bus activation; SIGKILL and restart; journalctl.
+#
+# The Debian root is made once by debootstrap and kept in the build directory (systemd-root/,
+# rebuilt only when missing or when the package list below changes); each run boots a throw-away
+# overlay of it, so the cached root stays pristine. Needs root, debootstrap, systemd-nspawn and
+# a build configured with --prefix=/usr (Debian's layout). Anything missing is a failure, never a
+# skip. The host's routes, links, users and services are never touched: the container sees only
+# the lab's namespace, and everything is removed at the end, also on failure.
+#
+# Environment (set by tests/system/meson.build): MESON, BUILD_DIR, SOURCE_DIR, PREFIX, IFPIN_LAB.
+# IFPIN_DEBIAN_MIRROR overrides the mirror debootstrap uses (default http://deb.debian.org/debian).
+set -euo pipefail
+
+readonly suite=bookworm
+readonly mirror=${IFPIN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# systemd and dbus to boot and activate; procps for ExecReload's /bin/kill; iproute2 to look; the
+# run-time libraries of ifpind, ifpinctl and libifpin (checked with ldd below).
+readonly packages=systemd,dbus,procps,iproute2,libnl-3-200,libnl-route-3-200,libsdbus-c++1,libspdlog1.10,libfmt9,libtomlplusplus3,libsystemd0
+readonly cache=$BUILD_DIR/systemd-root
+readonly cache_stamp=$BUILD_DIR/systemd-root.stamp
+readonly cache_wanted="debootstrap --variant=minbase --include=$packages $suite"
+
+started=$SECONDS
+step() { printf '\n== [%3ds] %s\n' "$((SECONDS - started))" "$*"; }
+die() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+ok() { echo "ok: $*"; }
+
+# ---------------------------------------------------------------------------------------------
+step "preconditions"
+((EUID == 0)) || die "the system test needs root (network namespaces, mounts, systemd-nspawn)"
+for tool in debootstrap systemd-nspawn systemctl nsenter ip mount flock; do
+  command -v "$tool" >/dev/null || die "$tool is missing: run tools/install-deps.sh"
+done
+[[ ${PREFIX:?} == /usr ]] ||
+  die "the build is configured with prefix $PREFIX; the system test installs Debian's layout: meson setup --prefix=/usr (tools/build.sh does)"
+
+# ---------------------------------------------------------------------------------------------
+# The cached Debian root: made under a lock, in a temporary directory renamed when complete.
+unmount_under() { # unmounts everything mounted at or below $1, deepest first
+  local target
+  findmnt --list --noheadings --output TARGET | awk -v p="$1" '$0 == p || index($0, p "/") == 1' | sort -r |
+    while read -r target; do
+      umount -l "$target" || true
+    done
+}
+
+make_cached_root() {
+  local partial=$cache.partial
+  unmount_under "$partial"
+  rm -rf "$partial" "$cache" "$cache_stamp"
+  step "debootstrap $suite into $cache (once; a few minutes)"
+  if ! debootstrap --variant=minbase --include="$packages" "$suite" "$partial" "$mirror" \
+    >"$BUILD_DIR/systemd-root.log" 2>&1; then
+    tail -n 30 "$BUILD_DIR/systemd-root.log" >&2
+    unmount_under "$partial"
+    rm -rf "$partial"
+    die "debootstrap failed (log: $BUILD_DIR/systemd-root.log)"
+  fi
+  unmount_under "$partial"
+  mv "$partial" "$cache"
+  echo "$cache_wanted" >"$cache_stamp"
+}
+
+exec 9>"$BUILD_DIR/systemd-root.lock"
+flock 9
+if [[ ! -d $cache || ! -f $cache_stamp || $(<"$cache_stamp") != "$cache_wanted" ]]; then
+  make_cached_root
+else
+  ok "cached Debian root $cache"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Everything this run makes, and its removal.
+work=$(mktemp -d "${TMPDIR:-/tmp}/ifpin-system.XXXXXX")
+root=$work/root
+prefix="ifpsys$$"
+host_ns="$prefix-host"
+machine="ifpin-test-$$"
+nspawn_pid=""
+lab_made=""
+
+cleanup() {
+  local status=$?
+  trap - EXIT
+  if [[ -n $nspawn_pid ]] && kill -0 "$nspawn_pid" 2>/dev/null; then
+    # SIGTERM asks systemd-nspawn for a clean shutdown of the container; then it is forced.
+    kill -TERM "$nspawn_pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$nspawn_pid" 2>/dev/null || true
+    wait "$nspawn_pid" 2>/dev/null || true
+  fi
+  if ((status != 0)) && [[ -f $work/console.log ]]; then
+    echo "--- container console (last 40 lines)" >&2
+    tail -n 40 "$work/console.log" >&2 || true
+  fi
+  if [[ -n $lab_made ]]; then "$IFPIN_LAB" down "$prefix" || true; fi
+  unmount_under "$work"
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+
+step "a throw-away root: an overlay of the cached one"
+mkdir -p "$work/upper" "$work/overlay-work" "$root"
+if ! mount -t overlay overlay -o "lowerdir=$cache,upperdir=$work/upper,workdir=$work/overlay-work" "$root" 2>/dev/null; then
+  echo "overlayfs not available; copying the root instead"
+  rmdir "$root"
+  cp -a "$cache" "$root"
+fi
+
+step "meson install --destdir (ifpin as Debian would have it)"
+"$MESON" install -C "$BUILD_DIR" --no-rebuild --quiet --destdir "$root" >"$work/install.log" 2>&1 ||
+  { cat "$work/install.log" >&2; die "meson install failed"; }
+for binary in /usr/sbin/ifpind /usr/bin/ifpinctl; do
+  missing=$(chroot "$root" ldd "$binary" | grep 'not found' || true)
+  [[ -z $missing ]] || die "$binary needs libraries the root lacks (add their packages above): $missing"
+done
+ok "ifpind and ifpinctl find all their libraries in the root"
+
+# The test runs the installed units with two changes: a system call outside the filter kills ifpind
+# (SIGSYS, counted in NRestarts below) instead of failing with EPERM, so none goes unseen; and a
+# 2 s watchdog, so that pings show within the test and a missed one kills ifpind.
+grep -qx 'WatchdogSec=30s' "$root/lib/systemd/system/ifpind.service" || die "ifpind.service lacks WatchdogSec=30s"
+mkdir -p "$root/etc/systemd/system/ifpind.service.d"
+printf '[Service]\nSystemCallErrorNumber=kill\nWatchdogSec=2s\n' >"$root/etc/systemd/system/ifpind.service.d/50-test.conf"
+# As a package's postinst would: the socket is enabled, the service is not (yet).
+systemctl --root="$root" --quiet enable ifpind.socket
+# Users for the access checks: alice is in ifpin-mgmt and ifpin-admin (made by sysusers at boot),
+# bob in neither. Added at first boot by a unit, after systemd-sysusers.
+cat >"$root/etc/systemd/system/ifpin-test-users.service" <<'EOF'
+[Unit]
+After=systemd-sysusers.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=useradd --no-create-home --groups ifpin-mgmt,ifpin-admin alice
+ExecStart=useradd --no-create-home bob
+[Install]
+WantedBy=multi-user.target
+EOF
+systemctl --root="$root" --quiet enable ifpin-test-users.service
+
+# ---------------------------------------------------------------------------------------------
+step "the lab (tools/lab.sh up $prefix) and the container in its host namespace"
+lab_made=1
+"$IFPIN_LAB" up "$prefix"
+in_lab() { ip netns exec "$host_ns" "$@"; }
+
+systemd-nspawn --quiet --directory="$root" --boot --keep-unit --register=no --machine="$machine" \
+  --network-namespace-path="/run/netns/$host_ns" --capability=CAP_NET_ADMIN \
+  --link-journal=no --resolv-conf=off --timezone=off --console=read-only \
+  </dev/null >"$work/console.log" 2>&1 &
+nspawn_pid=$!
+
+# The container's PID 1: the descendant of systemd-nspawn that is PID 1 in its own PID namespace.
+find_leader() {
+  local pid child
+  for pid in $(pgrep -P "$1" || true); do
+    if grep -qE '^NSpid:[[:space:]]+[0-9]+[[:space:]]+1$' "/proc/$pid/status" 2>/dev/null; then
+      echo "$pid"
+      return 0
+    fi
+    child=$(find_leader "$pid") && { echo "$child"; return 0; }
+  done
+  return 1
+}
+leader=""
+for _ in $(seq 300); do
+  kill -0 "$nspawn_pid" 2>/dev/null || die "systemd-nspawn exited at once"
+  leader=$(find_leader "$nspawn_pid") && break
+  sleep 0.1
+done
+[[ -n $leader ]] || die "no container PID 1 after 30 s"
+
+# A command in the container: all its namespaces, a clean environment.
+in_ct() {
+  nsenter --target "$leader" --all env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"
+}
+# A command in the container as USER (with the user's groups).
+as_user() {
+  local user=$1
+  shift
+  in_ct setpriv --reuid="$user" --regid="$(in_ct id -g "$user")" --init-groups "$@"
+}
+# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.1 s.
+wait_for() {
+  local limit=$1 what=$2 i
+  shift 2
+  for ((i = 0; i < limit * 10; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  die "timed out after ${limit}s waiting for $what"
+}
+expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
+  [[ $2 == "$3" ]] || die "$1: got '$2', expected '$3'"
+  ok "$1: $2"
+}
+prop() { in_ct systemctl show --property="$2" --value "$1"; }
+
+# Until the container's manager is up and answers on the bus, systemctl says so at once ("offline",
+# "Failed to connect"); from then on --wait waits for the end of the boot.
+state=""
+for _ in $(seq 600); do
+  state=$(timeout 90 nsenter --target "$leader" --all systemctl is-system-running --wait 2>&1 || true)
+  [[ $state == "Failed to connect to bus"* || $state == offline ]] || break
+  sleep 0.1
+done
+if [[ $state != running ]]; then
+  in_ct systemctl --failed --no-pager --no-legend >&2 || true
+  die "the container booted to '$state', not 'running'"
+fi
+ok "container booted: $state"
+
+# ---------------------------------------------------------------------------------------------
+step "boot: sysusers made the groups, ifpind.socket listens, ifpind itself is not running"
+in_ct getent group ifpin-mgmt >/dev/null || die "group ifpin-mgmt missing (sysusers.d)"
+in_ct getent group ifpin-admin >/dev/null || die "group ifpin-admin missing (sysusers.d)"
+ok "groups ifpin-mgmt and ifpin-admin exist"
+expect_eq "ifpind.socket" "$(in_ct systemctl is-active ifpind.socket || true)" active
+expect_eq "ifpind.service before any request" "$(in_ct systemctl is-active ifpind.service || true)" inactive
+in_ct test -S /run/ifpind/ifpind.sock || die "/run/ifpind/ifpind.sock is not a socket"
+expect_eq "socket mode" "$(in_ct stat -c %a /run/ifpind/ifpind.sock)" 666
+
+step "systemctl start ifpind with the installed configuration: active, no role, no route"
+in_ct systemctl start ifpind
+expect_eq "ifpind.service" "$(in_ct systemctl is-active ifpind || true)" active
+expect_eq "status line" "$(prop ifpind StatusText)" "no roles configured"
+expect_eq "default routes in the lab" "$(in_lab ip route show default; in_lab ip -6 route show default)" ""
+
+step "the lab's policy, applied with systemctl reload"
+config=$root/etc/ifpind/ifpind.toml
+write_config() { # write_config MGMT_METRIC
+  cat >"$config" <<EOF
+[role.media]
+interface = "media0"
+metric = 100
+gateway4 = "192.0.2.1"
+gateway6 = "2001:db8:1::1"
+
+[role.mgmt]
+interface = "mgmt0"
+metric = $1
+gateway4 = "198.51.100.1"
+allow_users = ["root"]
+allow_groups = ["ifpin-mgmt"]
+EOF
+}
+write_config 1000
+in_ct ifpind --check-config >/dev/null || die "ifpind --check-config refuses the lab's configuration"
+in_ct systemctl reload ifpind
+routes_are() { # routes_are EXPECTED: the lab host's default routes, as ifpind's protocol shows them
+  [[ $(in_ct ip route show default proto ifpind | sort) == "$1" ]]
+}
+expected4=$'default via 192.0.2.1 dev media0 metric 100 \ndefault via 198.51.100.1 dev mgmt0 metric 1000 '
+wait_for 10 "ifpind's routes after reload" routes_are "$expected4"
+ok "routes (ip route says 'proto ifpind': rt_protos.d is installed):"
+in_ct ip route show default | sed 's/^/    /'
+wait_for 10 "the IPv6 media route" sh -c "ip -n '$host_ns' -6 route show default proto 241 | grep -q 'via 2001:db8:1::1 dev media0 metric 100'"
+ok "IPv6 media route in place"
+wait_for 5 "the status line" sh -c "[ \"\$(nsenter --target $leader --all systemctl show -p StatusText --value ifpind)\" != 'no roles configured' ]"
+ok "status line: $(prop ifpind StatusText)"
+
+step "a metric change, applied with systemctl reload"
+write_config 2000
+in_ct systemctl reload ifpind
+expected4=$'default via 192.0.2.1 dev media0 metric 100 \ndefault via 198.51.100.1 dev mgmt0 metric 2000 '
+wait_for 10 "mgmt's route at metric 2000" routes_are "$expected4"
+ok "mgmt at metric 2000, and only there"
+
+step "an invalid configuration is refused on reload, logged as an error, and the policy stays"
+printf '[role.mgmt]\ninterface = "mgmt0"\nmetric = -1\n' >"$config"
+in_ct systemctl reload ifpind
+wait_for 10 "the refusal in the journal" sh -c \
+  "nsenter --target $leader --all journalctl -u ifpind -p err -o cat | grep -q 'new configuration rejected'"
+ok "journal: $(in_ct journalctl -u ifpind -p err -o cat | grep 'new configuration rejected' | tail -n 1)"
+routes_are "$expected4" || die "the routes changed after an invalid reload"
+expect_eq "ifpind.service after an invalid reload" "$(in_ct systemctl is-active ifpind || true)" active
+write_config 2000
+in_ct systemctl reload ifpind
+
+step "the sandbox at work: capabilities, no new privileges, seccomp"
+# MainPID is a PID of the container's namespace: read its /proc there.
+status=$(in_ct cat "/proc/$(prop ifpind MainPID)/status")
+field() { awk -v key="$1:" '$1 == key { print $2 }' <<<"$status"; }
+expect_eq "effective capabilities of ifpind (CAP_NET_ADMIN alone)" "$(field CapEff)" 0000000000001000
+expect_eq "bounding set of ifpind" "$(field CapBnd)" 0000000000001000
+expect_eq "NoNewPrivs" "$(field NoNewPrivs)" 1
+expect_eq "Seccomp (2: filter)" "$(field Seccomp)" 2
+expect_eq "watchdog (the test's drop-in)" "$(prop ifpind WatchdogUSec)" 2s
+# systemd stamps WatchdogTimestamp at start and at each WATCHDOG=1: a new stamp is a ping.
+first_ping=$(prop ifpind WatchdogTimestampMonotonic)
+wait_for 5 "a watchdog ping" sh -c \
+  "[ \"\$(nsenter --target $leader --all systemctl show -p WatchdogTimestampMonotonic --value ifpind)\" != $first_ping ]"
+ok "ifpind feeds the watchdog"
+
+figure=$(in_ct systemd-analyze security --no-pager --threshold=20 ifpind.service | grep -o 'Overall exposure level.*') ||
+  die "systemd-analyze security in the container: ${figure:-no figure} (at most 2.0 wanted)"
+ok "$figure"
+
+step "the broker under systemd: root, a member of ifpin-mgmt, and a stranger"
+fetch='exec 3<>/dev/tcp/203.0.113.10/80 && printf "GET / HTTP/1.0\r\n\r\n" >&3 && tail -n 1 <&3'
+expect_eq "root, unpinned (lowest metric wins)" "$(in_ct bash -c "$fetch")" media
+expect_eq "root, ifpinctl exec mgmt" "$(in_ct ifpinctl exec mgmt -- bash -c "$fetch")" mgmt
+expect_eq "alice (ifpin-mgmt), ifpinctl exec mgmt" "$(as_user alice ifpinctl exec mgmt -- bash -c "$fetch")" mgmt
+if out=$(as_user bob ifpinctl exec mgmt -- bash -c "$fetch" 2>&1); then
+  die "bob, in no allowed group, got a mgmt socket: $out"
+fi
+[[ $out == *"may not use role mgmt"* ]] || die "bob was refused, but not by ifpind: $out"
+ok "bob refused: $(head -n 1 <<<"$out")"
+
+step "socket activation: ifpind stopped, a client's request starts it, and is served"
+in_ct systemctl --quiet stop ifpind
+expect_eq "ifpind.service after stop" "$(in_ct systemctl is-active ifpind || true)" inactive
+routes_are "$expected4" || die "ifpind's routes went away on stop (remove_routes_on_exit is false)"
+ok "routes stay while ifpind is stopped"
+in_ct test -S /run/ifpind/ifpind.sock || die "the socket file went away with the service (RuntimeDirectoryPreserve=)"
+expect_eq "ifpind.socket after stop" "$(in_ct systemctl is-active ifpind.socket || true)" active
+expect_eq "first request, ifpinctl exec mgmt" "$(in_ct ifpinctl exec mgmt -- bash -c "$fetch")" mgmt
+expect_eq "ifpind.service after the request" "$(in_ct systemctl is-active ifpind || true)" active
+in_ct journalctl -u ifpind -o cat | grep -q 'socket from systemd' || die "ifpind did not use the socket from systemd"
+ok "journal: $(in_ct journalctl -u ifpind -o cat | grep 'socket from systemd' | tail -n 1)"
+
+step "no request lost while ifpind restarts: clients wait in the socket's backlog"
+# A client loop for 3 s, one request after another, with two restarts in the middle.
+# shellcheck disable=SC2016 # expanded by the container's bash
+load='fails=0 served=0 end=$((SECONDS + 3))
+while ((SECONDS < end)); do
+  if [ "$(ifpinctl exec mgmt -- bash -c "$1" 2>>/tmp/load.err)" = mgmt ]; then served=$((served + 1)); else fails=$((fails + 1)); fi
+done
+echo "$served $fails"'
+in_ct bash -c "$load" load "$fetch" >"$work/load.out" 2>&1 &
+load_pid=$!
+for _ in 1 2; do
+  sleep 1
+  in_ct systemctl restart ifpind
+done
+wait "$load_pid" || die "the client loop failed: $(cat "$work/load.out")"
+read -r served fails <"$work/load.out" || die "the client loop said: $(cat "$work/load.out")"
+((fails == 0)) || die "$fails of $((served + fails)) requests failed across two restarts: $(in_ct sort /tmp/load.err | uniq -c)"
+((served > 10)) || die "only $served requests in 3 s"
+ok "$served requests across two restarts, none failed"
+# Every start so far was the test's: none was a restart after a failure.
+expect_eq "restarts so far" "$(prop ifpind NRestarts)" 0
+# systemd allows 5 starts in 10 s (StartLimitBurst=); this test starts ifpind more often on purpose.
+in_ct systemctl reset-failed ifpind
+
+step "D-Bus activation: ifpind stopped, a call to org.ifpin1 starts it"
+in_ct systemctl --quiet stop ifpind
+expect_eq "ifpind.service after stop" "$(in_ct systemctl is-active ifpind || true)" inactive
+out=$(in_ct timeout 30 busctl call org.ifpin1 /org/ifpin1 org.ifpin1.Manager ListRoles 2>&1) ||
+  die "busctl call org.ifpin1 ListRoles failed: $out"
+[[ $out == *'"media"'* && $out == *'"mgmt"'* ]] || die "ListRoles did not list media and mgmt: $out"
+ok "ListRoles: $out"
+expect_eq "ifpind.service after the call" "$(in_ct systemctl is-active ifpind || true)" active
+out=$(as_user alice busctl call org.ifpin1 /org/ifpin1 org.ifpin1.Manager Reload 2>&1) ||
+  die "alice (ifpin-admin) may not Reload over D-Bus: $out"
+ok "alice (ifpin-admin) may Reload over D-Bus"
+if out=$(as_user bob busctl call org.ifpin1 /org/ifpin1 org.ifpin1.Manager Reload 2>&1); then
+  die "bob (not in ifpin-admin) could Reload over D-Bus"
+fi
+[[ $out == *AccessDenied* || $out == *"ifpin-admin"* ]] || die "bob's Reload failed, but not with AccessDenied: $out"
+ok "bob refused: $out"
+
+step "a runtime change by a member of ifpin-admin (ifpinctl set-metric), kept in /var/lib/ifpind"
+out=$(as_user alice ifpinctl set-metric mgmt 3000 2>&1) || die "alice's ifpinctl set-metric failed: $out"
+expected4=$'default via 192.0.2.1 dev media0 metric 100 \ndefault via 198.51.100.1 dev mgmt0 metric 3000 '
+wait_for 10 "mgmt's route at metric 3000" routes_are "$expected4"
+in_ct test -s /var/lib/ifpind/runtime.json || die "the runtime change was not saved in /var/lib/ifpind"
+ok "mgmt at metric 3000, saved in /var/lib/ifpind/runtime.json"
+in_ct ifpinctl status | sed 's/^/    /'
+
+step "SIGKILL: systemd restarts ifpind, and the policy stays"
+old_pid=$(prop ifpind MainPID)
+restarts_before=$(prop ifpind NRestarts)
+in_ct systemctl kill --signal=KILL ifpind
+wait_for 20 "a new ifpind" sh -c "p=\$(nsenter --target $leader --all systemctl show -p MainPID --value ifpind); [ \"\$p\" != 0 ] && [ \"\$p\" != $old_pid ] && [ \"\$(nsenter --target $leader --all systemctl is-active ifpind)\" = active ]"
+expect_eq "restarts counted" "$(prop ifpind NRestarts)" "$((restarts_before + 1))"
+routes_are "$expected4" || die "after the restart the routes are not as the policy says: $(in_ct ip route show default)"
+ok "routes as before, one per role and family"
+expect_eq "served after the restart" "$(in_ct ifpinctl exec mgmt -- bash -c "$fetch")" mgmt
+out=$(in_ct ifpinctl reset mgmt 2>&1) || die "ifpinctl reset mgmt failed: $out"
+expected4=$'default via 192.0.2.1 dev media0 metric 100 \ndefault via 198.51.100.1 dev mgmt0 metric 2000 '
+wait_for 10 "mgmt's route back at the file's metric 2000" routes_are "$expected4"
+ok "ifpinctl reset mgmt: back at the file's metric, 2000"
+
+step "the journal: ifpind's lines, with priorities"
+# journald reads ifpind's entries from its socket a moment after they were sent.
+wait_for 10 "the 'ready' line in journalctl -u ifpind" sh -c \
+  "nsenter --target $leader --all journalctl -u ifpind -o cat -p info | grep -q 'ready: 2 role(s)'"
+ok "journalctl -u ifpind has the 'ready' line: $(in_ct journalctl -u ifpind -o cat | grep 'ready:' | tail -n 1)"
+priorities=$(in_ct journalctl -u ifpind -o json --output-fields=PRIORITY,MESSAGE | grep -o '"PRIORITY":"[0-9]"' | sort -u | tr '\n' ' ')
+[[ $priorities == *'"PRIORITY":"3"'* && $priorities == *'"PRIORITY":"6"'* ]] ||
+  die "journal entries lack error (3) and info (6) priorities: $priorities"
+ok "priorities in the journal: $priorities"
+# Nothing was killed by seccomp or the watchdog along the way: the one restart is the SIGKILL above.
+expect_eq "restarts since the restart test" "$(prop ifpind NRestarts)" 1
+if in_ct journalctl -u ifpind -o cat | grep -E 'status=31/SYS|Watchdog timeout'; then
+  die "ifpind was killed by its system call filter or its watchdog"
+fi
+
+step "systemctl enable ifpind: started at boot"
+in_ct systemctl enable --quiet ifpind
+expect_eq "ifpind.service enabled" "$(in_ct systemctl is-enabled ifpind)" enabled
+in_ct test -L /etc/systemd/system/multi-user.target.wants/ifpind.service || die "enable made no multi-user.target link"
+ok "linked into multi-user.target"
+
+echo
+echo "system test passed in $((SECONDS - started)) s"
