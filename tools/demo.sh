@@ -42,34 +42,10 @@ step "a DHCP client's default route on mgmt0, at metric 0: it would win over med
 in_lab ip route add default via 198.51.100.1 dev mgmt0 metric 0 proto dhcp
 in_lab ip route show default
 
-# A private system bus for ifpind's D-Bus API, with the policy of Debian's system bus and the one
-# ifpin installs, so the demo
-# never talks to (or needs) the machine's own system bus.
-cat > "$work/bus.conf" <<XML
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$work/bus.sock</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-  </policy>
-  <include>$root/dbus/org.ifpin1.conf</include>
-</busconfig>
-XML
+# A private system bus for ifpind's D-Bus API (tools/private-system-bus.conf.in), so the demo never
+# talks to, or needs, the machine's own system bus.
+sed -e "s|@LISTEN@|$work/bus.sock|" -e "s|@POLICY@|$root/dbus/org.ifpin1.conf|" \
+  "$here/private-system-bus.conf.in" > "$work/bus.conf"
 dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile &
 bus_pid=$!
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/bus.sock"

@@ -41,35 +41,19 @@ void writeFile(const std::string &path, const std::string &content)
         throw std::runtime_error("cannot write " + path);
 }
 
-// The system bus's policy (as Debian's /usr/share/dbus-1/system.conf has it, minus activation and
-// the dropping of privileges), plus ifpind's own policy file exactly as it is installed.
+// tools/private-system-bus.conf.in, the bus configuration the demo uses too, filled in.
 std::string busConfig(const std::string &socketPath)
 {
-    return R"(<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=)" + socketPath + R"(</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Peer"/>
-  </policy>
-  <include>)" + std::string(IFPIN_DBUS_POLICY) + R"(</include>
-</busconfig>
-)";
+    std::string config = readFile(IFPIN_PRIVATE_BUS_CONF);
+    if (config.empty())
+        throw std::runtime_error("cannot read " + std::string(IFPIN_PRIVATE_BUS_CONF));
+    auto fill = [&](const std::string &marker, const std::string &value) {
+        for (auto at = config.find(marker); at != std::string::npos; at = config.find(marker, at + value.size()))
+            config.replace(at, marker.size(), value);
+    };
+    fill("@LISTEN@", socketPath);
+    fill("@POLICY@", IFPIN_DBUS_POLICY);
+    return config;
 }
 
 bool accepts(const std::string &socketPath)
