@@ -181,7 +181,7 @@ static int receive_reply(int fd, struct ifpin_reply *reply, int *fds, unsigned c
     }
     *received = take_fds(&msg, fds, count);
     if (length == 0)
-        return fail(EPROTO, "ifpind closed the connection without a reply");
+        return fail(ECONNRESET, "ifpind closed the connection without a reply");
     if (msg.msg_flags & MSG_TRUNC)
         return fail(EPROTO, "reply of ifpind longer than %d bytes", IFPIN_REPLY_MAX);
     if (msg.msg_flags & MSG_CTRUNC)
@@ -228,10 +228,11 @@ static int finish_fd(int fd, int domain, int type)
     return 0;
 }
 
-int ifpin_sockets(const char *role, int domain, int type, int protocol, int *fds, unsigned count)
+/* One connection, one request, one reply. *dropped tells that ifpind hung up without answering. */
+static int request_once(const char *role, int domain, int type, int protocol, int *fds, unsigned count,
+                        int *dropped)
 {
-    if (check_arguments(role, domain, type, count, fds) != 0)
-        return -1;
+    *dropped = 0;
     int connection = connect_to_daemon();
     if (connection < 0)
         return -1;
@@ -260,10 +261,27 @@ int ifpin_sockets(const char *role, int domain, int type, int protocol, int *fds
     close(connection);
     if (status != 0) {
         close_all(fds, received < count ? received : count);
+        *dropped = !answered && (saved == EPIPE || saved == ECONNRESET);
         errno = saved;
         return -1;
     }
     return (int)count;
+}
+
+int ifpin_sockets(const char *role, int domain, int type, int protocol, int *fds, unsigned count)
+{
+    if (check_arguments(role, domain, type, count, fds) != 0)
+        return -1;
+    /* A daemon that stops (a restart, an upgrade) closes the connections it accepted but had not
+     * answered yet. Under socket activation the listening socket stays with systemd, so a fresh
+     * connection waits for the next daemon: try again, a bounded number of times. */
+    enum { attempts = 3 };
+    int dropped = 0;
+    for (int attempt = 1;; ++attempt) {
+        int result = request_once(role, domain, type, protocol, fds, count, &dropped);
+        if (result >= 0 || !dropped || attempt == attempts)
+            return result;
+    }
 }
 
 int ifpin_socket(const char *role, int domain, int type, int protocol)

@@ -262,6 +262,20 @@ bool BrokerServer::sendReply(Connection &connection, const SocketGrant &grant)
     return true;
 }
 
+void BrokerServer::answerPending()
+{
+    listenerSource_->disable();
+    acceptBackoffTimer_->disable();
+    std::vector<int> open;
+    for (const auto &entry : connections_)
+        open.push_back(entry.first);
+    for (int fd : open) {
+        auto it = connections_.find(fd);
+        if (it != connections_.end())
+            serve(*it->second);
+    }
+}
+
 void BrokerServer::close(int fd)
 {
     auto it = connections_.find(fd);

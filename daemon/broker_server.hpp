@@ -40,6 +40,10 @@ public:
 
     size_t connectionCount() const { return connections_.size(); }
 
+    // Before exit: accept no more clients (under socket activation they wait for the next ifpind)
+    // and answer the requests already received, so that a restart loses none of them.
+    void answerPending();
+
 private:
     struct Connection;
 

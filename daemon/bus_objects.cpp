@@ -186,6 +186,11 @@ RoleProperties RoleObject::current() const
                         backend_.broker.counters(role_));
 }
 
+uint64_t RoleObject::EgressDropped()
+{
+    return guarded("EgressDropped", [&] { return backend_.egress.dropped(role_); });
+}
+
 void RoleObject::emitChanges()
 {
     RoleProperties now = current();

@@ -14,6 +14,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include "access_policy.hpp"
+#include "egress_guard.hpp"
 #include "kernel_state.hpp"
 #include "layered_config.hpp"
 #include "org.ifpin1.Manager-adaptor.h"
@@ -38,6 +39,7 @@ struct BusBackend {
     SocketBroker &broker;
     LayeredConfig &layers;
     const AccountResolver &accounts;
+    const EgressGuard &egress;
     // Puts layers.effective() in force: RoutePolicy::setConfig and a policy reconcile.
     std::function<void()> applyConfig;
     // As SIGHUP: reads the configuration file again; what was wrong when the new file was refused.
@@ -96,6 +98,7 @@ private:
     std::vector<std::string> OutrankedBy() override { return current().outrankedBy; }
     uint64_t SocketsServed() override { return current().socketsServed; }
     uint64_t RequestsDenied() override { return current().requestsDenied; }
+    uint64_t EgressDropped() override; // read from the kernel at each call, never signalled
 
     BusBackend &backend_;
     std::string role_;

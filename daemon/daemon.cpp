@@ -28,11 +28,12 @@ constexpr std::chrono::milliseconds maxRetryBackoff = 30s;
 Daemon::Daemon(DaemonOptions options, Config config)
     : options_(std::move(options)), layers_(config), policy_(IFPIN_RT_PROTOCOL), kernel_(config.daemon.table),
       events_(options_.netlinkReceiveBuffer), writer_(requests_),
-      broker_([this](std::string_view role) { return policy_.config().findRole(role); }, accounts_),
+      broker_([this](std::string_view role) { return policy_.config().findRole(role); }, accounts_,
+              [this](std::string_view role) { return egress_.markOf(role); }),
       resyncBackoff_(firstResyncBackoff),
       retryBackoff_(firstRetryBackoff)
 {
-    policy_.setConfig(layers_.effective());
+    setPolicyConfig();
     netlinkSource_ = loop_.addIo(events_.fd(), EPOLLIN, [this](uint32_t) { onNetlinkReadable(); });
     reconcileSource_ = loop_.addDefer([this] { runReconcile(); });
     resyncTimer_ = loop_.addTimer([this] {
@@ -60,8 +61,9 @@ int Daemon::run()
     runReconcile();
     startBroker();
     startBus();
-    spdlog::info("ifpind {} ready: {} role(s), table {}, protocol {}", IFPIN_VERSION, policy_.config().roles.size(),
-                 policy_.config().daemon.tableName, IFPIN_RT_PROTOCOL);
+    spdlog::info("ifpind {} ready: {} role(s), table {}, protocol {}, egress {}", IFPIN_VERSION,
+                 policy_.config().roles.size(), policy_.config().daemon.tableName, IFPIN_RT_PROTOCOL,
+                 egress_.active() ? "guarded" : "NOT guarded");
     sd_notify(0, "READY=1");
     loop_.enableWatchdog();
     return loop_.run();
@@ -93,8 +95,9 @@ void Daemon::startBus()
                        broker_,
                        layers_,
                        accounts_,
+                       egress_,
                        [this] {
-                           policy_.setConfig(layers_.effective());
+                           setPolicyConfig();
                            scheduleReconcile(ReconcileTrigger::policy);
                        },
                        [this] { return reload("D-Bus Reload"); }};
@@ -292,20 +295,29 @@ std::optional<std::string> Daemon::reload(std::string_view trigger)
     if (config.daemon.socketPath != policy_.config().daemon.socketPath)
         spdlog::warn("the broker socket moves to {} only when ifpind restarts", config.daemon.socketPath);
     layers_.setFileConfig(config);
-    policy_.setConfig(layers_.effective());
+    setPolicyConfig();
     spdlog::info("configuration reloaded: {} role(s), table {}", config.roles.size(), config.daemon.tableName);
     scheduleReconcile(ReconcileTrigger::policy);
     return std::nullopt;
+}
+
+void Daemon::setPolicyConfig()
+{
+    policy_.setConfig(layers_.effective());
+    egress_.apply(policy_.config()); // never throws; logs when it cannot
 }
 
 void Daemon::stop()
 {
     spdlog::info("stopping");
     sd_notify(0, "STOPPING=1");
+    if (brokerServer_)
+        brokerServer_->answerPending();
     if (policy_.config().daemon.removeRoutesOnExit) {
         spdlog::info("removing ifpind's routes, as remove_routes_on_exit asks");
         policy_.removeOwnRoutes(kernel_, writer_);
     }
+    egress_.remove();
     loop_.exit(0);
 }
 
@@ -317,6 +329,8 @@ void Daemon::notifyStatus() const
         text += fmt::format("{}{} {}", text.empty() ? "" : ", ", role.name,
                             status ? roleStateName(status->state) : "unknown");
     }
+    if (!egress_.active() && !policy_.config().roles.empty())
+        text += "; egress not guarded";
     sd_notifyf(0, "STATUS=%s", text.empty() ? "no roles configured" : text.c_str());
 }
 

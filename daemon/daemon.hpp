@@ -12,6 +12,7 @@
 #include "broker_server.hpp"
 #include "bus_service.hpp"
 #include "config.hpp"
+#include "egress_guard.hpp"
 #include "event_loop.hpp"
 #include "kernel_state.hpp"
 #include "layered_config.hpp"
@@ -53,6 +54,8 @@ private:
     void notifyStatus() const;
     void startBroker();
     void startBus();
+    // Puts layers_.effective() in force: the route policy and the egress guard's table.
+    void setPolicyConfig();
 
     DaemonOptions options_;
     LayeredConfig layers_; // the file plus the runtime changes made over D-Bus
@@ -63,6 +66,7 @@ private:
     RtnlEventSocket events_;
     NetlinkRouteWriter writer_;
     SystemAccountResolver accounts_;
+    EgressGuard egress_; // before broker_, which asks it for marks
     SocketBroker broker_;
     std::unique_ptr<BrokerServer> brokerServer_;
     std::unique_ptr<BusService> bus_;

@@ -69,6 +69,8 @@ SocketGrant SocketBroker::open(const ifpin_request &request, const PeerCredentia
                       request, peer);
     }
 
+    // A mark the guard drops everywhere but on the role's interface; only CAP_NET_ADMIN changes it.
+    std::optional<uint32_t> mark = marks_ ? marks_(role->name) : std::nullopt;
     SocketGrant grant;
     for (int i = 0; i < request.count; ++i) {
         UniqueFd socket(::socket(request.family, request.sock_type | SOCK_CLOEXEC, request.protocol));
@@ -77,6 +79,8 @@ SocketGrant SocketBroker::open(const ifpin_request &request, const PeerCredentia
         // moved later does not move sockets already handed out.
         if (socket && setsockopt(socket.get(), SOL_SOCKET, SO_BINDTODEVICE, role->interface.c_str(),
                                  static_cast<socklen_t>(role->interface.size())) < 0)
+            error = errno;
+        if (socket && !error && mark && setsockopt(socket.get(), SOL_SOCKET, SO_MARK, &*mark, sizeof *mark) < 0)
             error = errno;
         if (error == ENODEV)
             return refuse(IFPIN_STATUS_NO_DEVICE,
@@ -96,8 +100,9 @@ SocketGrant SocketBroker::open(const ifpin_request &request, const PeerCredentia
         grant.sockets.push_back(std::move(socket));
     }
     counters_[role->name].socketsServed += request.count;
-    grant.message = fmt::format("{} {} {} socket(s) bound to {}", request.count, familyText(request.family),
-                                typeText(request.sock_type), role->interface);
+    grant.message = fmt::format("{} {} {} socket(s) bound to {}{}", request.count, familyText(request.family),
+                                typeText(request.sock_type), role->interface,
+                                mark ? fmt::format(", mark {:#010x}", *mark) : std::string(", egress not guarded"));
     spdlog::info("broker: gave {} of role {} to {}", grant.message, role->name, peer.describe());
     return grant;
 }

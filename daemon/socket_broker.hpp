@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,8 +34,13 @@ struct SocketGrant {
 class SocketBroker {
 public:
     using RoleLookup = std::function<const RoleConfig *(std::string_view)>;
+    // The SO_MARK of a role's sockets (the egress guard's, egress_guard.hpp); nothing: no mark.
+    using MarkLookup = std::function<std::optional<uint32_t>(std::string_view)>;
 
-    SocketBroker(RoleLookup roles, const AccountResolver &accounts) : roles_(std::move(roles)), accounts_(accounts) {}
+    SocketBroker(RoleLookup roles, const AccountResolver &accounts, MarkLookup marks = {})
+        : roles_(std::move(roles)), accounts_(accounts), marks_(std::move(marks))
+    {
+    }
 
     // Validates, authorises and creates. Every decision is logged with the peer's uid and pid.
     SocketGrant open(const ifpin_request &request, const PeerCredentials &peer);
@@ -48,6 +54,7 @@ private:
 
     RoleLookup roles_;
     const AccountResolver &accounts_;
+    MarkLookup marks_;
     std::map<std::string, BrokerCounters, std::less<>> counters_;
 };
 

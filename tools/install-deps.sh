@@ -10,8 +10,10 @@ packages=(
   libnl-3-dev libnl-route-3-dev libspdlog-dev libsystemd-dev
   libsdbus-c++-dev libsdbus-c++-bin libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
+  # the egress guard: ifpind programs its nftables table through libnftables
+  libnftables-dev
   # lab and integration tests
-  iproute2 curl python3 procps util-linux dbus
+  iproute2 curl python3 procps util-linux dbus nftables
   # man pages
   scdoc
   # systemd integration tests (tests/system): a Debian root booted with systemd-nspawn; dbus-1.pc

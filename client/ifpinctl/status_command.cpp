@@ -67,6 +67,7 @@ RoleView roleViewFrom(const std::string &name, const std::map<std::string, sdbus
     view.socketsServed = valueOf<uint64_t>(properties, "SocketsServed");
     view.requestsDenied = valueOf<uint64_t>(properties, "RequestsDenied");
     view.restorations = valueOf<uint64_t>(properties, "Restorations");
+    view.egressDropped = valueOf<uint64_t>(properties, "EgressDropped");
     view.outrankedBy = valueOf<std::vector<std::string>>(properties, "OutrankedBy");
     return view;
 }
@@ -85,6 +86,7 @@ nlohmann::json statusJson(const std::vector<RoleView> &roles, const std::string 
                         {"sockets_served", role.socketsServed},
                         {"requests_denied", role.requestsDenied},
                         {"restorations", role.restorations},
+                        {"egress_dropped", role.egressDropped},
                         {"outranked_by", role.outrankedBy}});
     return {{"version", version}, {"roles", std::move(list)}};
 }
@@ -94,13 +96,13 @@ std::string statusTable(const std::vector<RoleView> &roles)
     if (roles.empty())
         return "no roles configured\n";
     std::vector<std::vector<std::string>> rows{
-        {"ROLE", "STATE", "INTERFACE", "METRIC", "IPV4", "IPV6", "SOCKETS", "RESTORATIONS"}};
+        {"ROLE", "STATE", "INTERFACE", "METRIC", "IPV4", "IPV6", "SOCKETS", "RESTORATIONS", "DROPPED"}};
     for (const auto &role : roles)
         rows.push_back({role.name, role.state, role.interface + " (" + role.linkState + ")",
                         std::to_string(role.metric), familyCell(role.inet), familyCell(role.inet6),
                         std::to_string(role.socketsServed) +
                             (role.requestsDenied ? " (" + std::to_string(role.requestsDenied) + " denied)" : ""),
-                        std::to_string(role.restorations)});
+                        std::to_string(role.restorations), std::to_string(role.egressDropped)});
     std::vector<size_t> widths(rows.front().size(), 0);
     for (const auto &row : rows)
         for (size_t i = 0; i < row.size(); ++i)

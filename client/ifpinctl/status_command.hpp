@@ -1,6 +1,6 @@
 // `ifpinctl status [--json]`: per role, the interface and its link state, the metric, the gateways
 // (learned or configured), whether each family's default route is in place, the state, sockets
-// served, restorations, and any foreign default route that outranks it. A table for people, JSON
+// served, restorations, packets the egress guard dropped, and any foreign default route that outranks it. A table for people, JSON
 // for scripts (the format is in docs/dbus-api.md).
 #pragma once
 
@@ -35,6 +35,7 @@ struct RoleView {
     uint64_t socketsServed = 0;
     uint64_t requestsDenied = 0;
     uint64_t restorations = 0;
+    uint64_t egressDropped = 0; // packets of the role's sockets the egress guard dropped
     std::vector<std::string> outrankedBy;
 };
 

@@ -64,6 +64,7 @@ TEST_F(DbusApi, IntrospectsManagerAndRoles)
     EXPECT_EQ(roleProperty("mgmt", "Route6InPlace"), "b true");
     EXPECT_EQ(roleProperty("mgmt", "Restorations"), "t 0");
     EXPECT_EQ(roleProperty("mgmt", "SocketsServed"), "t 0");
+    EXPECT_EQ(roleProperty("mgmt", "EgressDropped"), "t 0");
     EXPECT_EQ(roleProperty("mgmt", "OutrankedBy"), "as 0");
     EXPECT_EQ(roleProperty("media", "Metric"), "u 100");
 
@@ -119,6 +120,10 @@ TEST_F(DbusApi, SetInterfaceMovesTheRole)
                            [&] { return roleProperty("mgmt", "State"); }));
     EXPECT_EQ(roleProperty("mgmt", "Gateway4"), "s \"203.0.113.66\"");
     EXPECT_TRUE(routesOnAre("media0", Family::inet, {ifpindRoute("media0", "192.0.2.1", 100)}));
+    // The egress guard's rule follows the role (docs/security.md).
+    auto table = lab().shell("nft list table inet ifpind");
+    EXPECT_TRUE(has(table.out, "oifname != \"other0\" counter packets 0 bytes 0 drop comment \"role mgmt\""))
+        << table.describe() << table.out;
 }
 
 TEST_F(DbusApi, PropertiesChangedIsEmitted)
@@ -143,7 +148,10 @@ TEST_F(DbusApi, PropertiesChangedIsEmitted)
                restorations->second.get<uint64_t>() == 1;
     })) << recorder.describe();
     for (const auto &signal : recorder.poll())
-        EXPECT_EQ(signal.changed.count("Name") + signal.changed.count("SocketsServed"), 0u) << recorder.describe();
+        EXPECT_EQ(signal.changed.count("Name") + signal.changed.count("SocketsServed") +
+                      signal.changed.count("EgressDropped"),
+                  0u)
+            << recorder.describe();
 }
 
 TEST_F(DbusApi, UnprivilegedCallerIsDenied)

@@ -17,9 +17,10 @@ set -euo pipefail
 
 readonly suite=bookworm
 readonly mirror=${IFPIN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-# systemd and dbus to boot and activate; procps for ExecReload's /bin/kill; iproute2 to look; the
-# run-time libraries of ifpind, ifpinctl and libifpin (checked with ldd below).
-readonly packages=systemd,dbus,procps,iproute2,libnl-3-200,libnl-route-3-200,libsdbus-c++1,libspdlog1.10,libfmt9,libtomlplusplus3,libsystemd0
+# systemd and dbus to boot and activate; procps for ExecReload's /bin/kill; iproute2 and nftables to
+# look; the run-time libraries of ifpind (libnftables1 for the egress guard), ifpinctl and libifpin
+# (checked with ldd below). The list is part of the cache key: changing it rebuilds the cached root.
+readonly packages=systemd,dbus,procps,iproute2,nftables,libnftables1,libnl-3-200,libnl-route-3-200,libsdbus-c++1,libspdlog1.10,libfmt9,libtomlplusplus3,libsystemd0
 readonly cache=$BUILD_DIR/systemd-root
 readonly cache_stamp=$BUILD_DIR/systemd-root.stamp
 readonly cache_wanted="debootstrap --variant=minbase --include=$packages $suite"
@@ -268,6 +269,15 @@ ok "IPv6 media route in place"
 wait_for 5 "the status line" sh -c "[ \"\$(nsenter --target $leader --all systemctl show -p StatusText --value ifpind)\" != 'no roles configured' ]"
 ok "status line: $(prop ifpind StatusText)"
 
+step "the egress guard under the sandbox: ifpind's nftables table, one rule per role"
+wait_for 5 "table inet ifpind with the mgmt rule" sh -c \
+  "nsenter --target $leader --all nft list table inet ifpind | grep -q 'oifname != \"mgmt0\" counter .* drop comment \"role mgmt\"'"
+in_ct nft list table inet ifpind | sed 's/^/    /'
+case $(prop ifpind StatusText) in
+  *"not guarded"*) die "ifpind says egress is not guarded: $(in_ct journalctl -u ifpind -o cat | grep 'egress guard' | tail -n 1)" ;;
+esac
+ok "table inet ifpind written; the status line does not say 'egress not guarded'"
+
 step "a metric change, applied with systemctl reload"
 write_config 2000
 in_ct systemctl reload ifpind
@@ -321,6 +331,8 @@ in_ct systemctl --quiet stop ifpind
 expect_eq "ifpind.service after stop" "$(in_ct systemctl is-active ifpind || true)" inactive
 routes_are "$expected4" || die "ifpind's routes went away on stop (remove_routes_on_exit is false)"
 ok "routes stay while ifpind is stopped"
+! in_ct nft list table inet ifpind >/dev/null 2>&1 || die "table inet ifpind is still there after a clean stop"
+ok "table inet ifpind removed on stop"
 in_ct test -S /run/ifpind/ifpind.sock || die "the socket file went away with the service (RuntimeDirectoryPreserve=)"
 expect_eq "ifpind.socket after stop" "$(in_ct systemctl is-active ifpind.socket || true)" active
 expect_eq "first request, ifpinctl exec mgmt" "$(in_ct ifpinctl exec mgmt -- bash -c "$fetch")" mgmt
