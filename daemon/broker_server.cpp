@@ -142,9 +142,13 @@ void BrokerServer::acceptClients()
             if (it != connections_.end())
                 serve(*it->second);
         });
+        Connection &accepted = *connection;
         connections_[fd] = std::move(connection);
         if (!idleTimer_->armed())
             idleTimer_->armIn(limits_.idleTimeout);
+        // A client sends its request right after connecting: it is often there already, and
+        // answering now saves a trip through the loop.
+        serve(accepted);
     }
 }
 

@@ -321,7 +321,7 @@ void Daemon::stop()
     loop_.exit(0);
 }
 
-void Daemon::notifyStatus() const
+void Daemon::notifyStatus()
 {
     std::string text;
     for (const auto &role : policy_.config().roles) {
@@ -331,7 +331,14 @@ void Daemon::notifyStatus() const
     }
     if (!egress_.active() && !policy_.config().roles.empty())
         text += "; egress not guarded";
-    sd_notifyf(0, "STATUS=%s", text.empty() ? "no roles configured" : text.c_str());
+    if (text.empty())
+        text = "no roles configured";
+    // Only changes: sd_notify blocks when the receiver's queue (10 datagrams) is full, and one
+    // message per reconcile would let a slow reader stall the loop.
+    if (text == lastStatus_)
+        return;
+    lastStatus_ = text;
+    sd_notifyf(0, "STATUS=%s", text.c_str());
 }
 
 } // namespace ifpin

@@ -51,7 +51,7 @@ private:
     // Reads the configuration file again (SIGHUP, D-Bus Reload); what was wrong when it was refused.
     std::optional<std::string> reload(std::string_view trigger);
     void stop();
-    void notifyStatus() const;
+    void notifyStatus();
     void startBroker();
     void startBus();
     // Puts layers_.effective() in force: the route policy and the egress guard's table.
@@ -71,6 +71,7 @@ private:
     std::unique_ptr<BrokerServer> brokerServer_;
     std::unique_ptr<BusService> bus_;
     std::string ownedSocketPath_;
+    std::string lastStatus_; // the STATUS= sent to systemd last
 
     EventSourcePtr netlinkSource_;
     EventSourcePtr reconcileSource_;

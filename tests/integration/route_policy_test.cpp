@@ -514,5 +514,19 @@ TEST_F(RoutePolicy, RejectsBadArguments)
     EXPECT_TRUE(noRouteOfOurs()) << describeBothFamilies();
 }
 
+// 18. The harness reads NOTIFY_SOCKET only until READY, as a busy systemd might not read it for a
+// while: a queue that fills up (10 datagrams) must not stall ifpind, so thirty restorations in a
+// row all happen.
+TEST_F(RoutePolicy, KeepsRestoringWhenNobodyReadsItsNotifications)
+{
+    daemon().start(lab(), standardConfig());
+    ASSERT_TRUE(standardRoutesBecome());
+    ASSERT_TRUE(daemon().waitReady());
+    for (int round = 1; round <= 30; ++round) {
+        lab().output("ip route del default dev mgmt0 metric 1000");
+        ASSERT_TRUE(standardRoutesBecome()) << "round " << round;
+    }
+}
+
 } // namespace
 } // namespace ifpin::lab
