@@ -1,6 +1,7 @@
 #include "netlink_messages.hpp"
 
 #include <cstring>
+#include <limits>
 
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
@@ -41,7 +42,9 @@ std::vector<RouteFact> expandMultipath(const RouteFact &common, const nlattr *mu
     std::vector<RouteFact> routes;
     auto nexthop = static_cast<const rtnexthop *>(nla_data(multipath));
     int remaining = nla_len(multipath);
-    while (RTNH_OK(nexthop, remaining)) {
+    // RTNH_OK reads rtnh_len before it checks that a whole rtnexthop is left: check that first, or
+    // the end of a message that ends with RTA_MULTIPATH is read past (found by ASan, unit tests).
+    while (remaining >= static_cast<int>(sizeof(rtnexthop)) && RTNH_OK(nexthop, remaining)) {
         RouteFact route = common;
         route.ifindex = nexthop->rtnh_ifindex;
         route.gateway.reset();
@@ -169,7 +172,8 @@ std::optional<NetlinkAck> decodeAck(const nlmsghdr *header)
     if (header->nlmsg_type != NLMSG_ERROR)
         return std::nullopt;
     auto error = payloadOf<nlmsgerr>(header);
-    if (!error)
+    // INT_MIN is no errno and has no negation (found by tests/fuzz/netlink_fuzzer).
+    if (!error || error->error == std::numeric_limits<int>::min())
         return std::nullopt;
     NetlinkAck ack{-error->error, {}};
 

@@ -14,6 +14,8 @@ packages=(
   libnftables-dev
   # lab and integration tests
   iproute2 curl python3 procps util-linux dbus nftables
+  # fuzzing and sanitizers (tools/run-fuzzers.sh: clang with libFuzzer, ASan and UBSan)
+  clang libclang-rt-14-dev
   # man pages
   scdoc
   # systemd integration tests (tests/system): a Debian root booted with systemd-nspawn; dbus-1.pc

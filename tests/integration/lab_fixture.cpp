@@ -759,6 +759,16 @@ void LabTest::SetUp()
 
 void LabTest::TearDown()
 {
+    // Under tools/run-sanitized-tests.sh: any ASan/UBSan/LSan report from ifpind fails the test,
+    // whatever its exit status (LSan only reports at exit, so stop it first).
+    if (daemon_.runs() > 0) {
+        if (daemon_.running())
+            daemon_.stop();
+        const std::string logs = daemon_.allLogs();
+        for (const char *marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"})
+            if (logs.find(marker) != std::string::npos)
+                ADD_FAILURE() << "ifpind's log has a sanitizer report (\"" << marker << "\"); see the log below";
+    }
     const char *verbose = std::getenv("IFPIN_ITEST_VERBOSE");
     if (!HasFailure() && !(verbose && *verbose && std::string_view(verbose) != "0"))
         return;
