@@ -228,13 +228,7 @@ void Daemon::resynchronize()
 
     size_t routeCount = 0;
     for (Family family : allFamilies) {
-        std::vector<RouteFact> routes;
-        requests_.dump(buildRouteDumpRequest(family, kernel_.table()).get(), [&](const nlmsghdr *header) {
-            if (!isDefaultRouteMessage(header))
-                return; // the common case by far: dropped before anything is decoded
-            if (auto message = decodeRouteMessage(header))
-                routes.insert(routes.end(), message->routes.begin(), message->routes.end());
-        });
+        std::vector<RouteFact> routes = dumpDefaultRoutes(family, 0);
         routeCount += routes.size();
         kernel_.replaceRoutes(family, 0, routes);
     }
@@ -242,6 +236,18 @@ void Daemon::resynchronize()
     dirtyLinks_.clear();
     resyncBackoff_ = firstResyncBackoff;
     spdlog::debug("read the kernel: {} default route(s) in table {}", routeCount, kernel_.table());
+}
+
+std::vector<RouteFact> Daemon::dumpDefaultRoutes(Family family, int ifindex)
+{
+    std::vector<RouteFact> routes;
+    requests_.dump(buildRouteDumpRequest(family, kernel_.table(), ifindex).get(), [&](const nlmsghdr *header) {
+        if (!isDefaultRouteMessage(header))
+            return; // the common case by far: dropped before anything is decoded
+        if (auto message = decodeRouteMessage(header))
+            routes.insert(routes.end(), message->routes.begin(), message->routes.end());
+    });
+    return routes;
 }
 
 void Daemon::refreshRoutesOf(int ifindex)
@@ -253,13 +259,7 @@ void Daemon::refreshRoutesOf(int ifindex)
     for (Family family : allFamilies) {
         std::vector<RouteFact> routes;
         try {
-            requests_.dump(buildRouteDumpRequest(family, kernel_.table(), ifindex).get(),
-                           [&](const nlmsghdr *header) {
-                               if (!isDefaultRouteMessage(header))
-                                   return;
-                               if (auto message = decodeRouteMessage(header))
-                                   routes.insert(routes.end(), message->routes.begin(), message->routes.end());
-                           });
+            routes = dumpDefaultRoutes(family, ifindex);
         } catch (const NetlinkError &error) {
             if (error.error() != ENODEV)
                 throw;

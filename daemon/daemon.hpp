@@ -47,6 +47,8 @@ private:
     void runReconcile();
     void resynchronize();
     void refreshRoutesOf(int ifindex);
+    // The default routes of the managed table in one family (of one interface when ifindex != 0).
+    std::vector<RouteFact> dumpDefaultRoutes(Family family, int ifindex);
     bool followsLink(int ifindex) const;
     // Reads the configuration file again (SIGHUP, D-Bus Reload); what was wrong when it was refused.
     std::optional<std::string> reload(std::string_view trigger);
