@@ -16,7 +16,8 @@
 namespace ifpin {
 
 struct BrokerLimits {
-    size_t maxConnections = 256;          // more wait in the listen backlog, then get refused
+    size_t maxConnections = 256;          // more are answered BUSY and closed
+    size_t acceptBatch = 16;              // accepts per wake-up, so hang-ups are reaped in between
     size_t maxRequestsPerConnection = 256; // then the connection is closed
     std::chrono::milliseconds idleTimeout{5000}; // a connection that says nothing is closed
     std::chrono::milliseconds acceptBackoff{100}; // after EMFILE/ENFILE, before accepting again

@@ -88,6 +88,11 @@ void EventSource::disable()
     sd_event_source_set_enabled(source_, SD_EVENT_OFF);
 }
 
+void EventSource::setPriority(int64_t priority)
+{
+    check(sd_event_source_set_priority(source_, priority), "sd_event_source_set_priority");
+}
+
 void EventSource::dispatch(uint32_t events)
 {
     // The loop boundary: whatever one callback throws is logged and survived.

@@ -27,6 +27,8 @@ public:
     bool armed() const;
     void enable(); // io sources: watch again after disable()
     void disable();
+    // Among sources ready at once, lower values are dispatched first (sd-event priorities).
+    void setPriority(int64_t priority);
 
     // Called by the sd-event trampolines.
     void dispatch(uint32_t events);

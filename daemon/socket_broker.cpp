@@ -107,6 +107,12 @@ SocketGrant SocketBroker::open(const ifpin_request &request, const PeerCredentia
     return grant;
 }
 
+bool SocketBroker::checksGroups(std::string_view role) const
+{
+    const RoleConfig *config = roles_(role);
+    return config && !config->allowGroups.empty();
+}
+
 const BrokerCounters &SocketBroker::counters(std::string_view role) const
 {
     auto it = counters_.find(role);

@@ -45,6 +45,9 @@ public:
     // Validates, authorises and creates. Every decision is logged with the peer's uid and pid.
     SocketGrant open(const ifpin_request &request, const PeerCredentials &peer);
 
+    // Whether deciding on `role` looks at the peer's supplementary groups (it has allow_groups).
+    bool checksGroups(std::string_view role) const;
+
     // Per role; roles that never saw a request are absent.
     const BrokerCounters &counters(std::string_view role) const;
 

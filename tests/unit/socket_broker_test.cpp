@@ -2,7 +2,10 @@
 // device needs no privilege, so this runs anywhere.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <net/if.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -109,6 +112,34 @@ TEST_F(SocketBrokerTest, RefusesRequestsOfTheWrongShape)
     unknownType.type = 99;
     EXPECT_EQ(broker.open(unknownType, member).status, IFPIN_STATUS_BAD_REQUEST);
     EXPECT_EQ(broker.counters("mgmt").socketsServed, 0u);
+}
+
+
+TEST_F(SocketBrokerTest, SaysWhichRolesLookAtSupplementaryGroups)
+{
+    // The server reads SO_PEERGROUPS only for these: a role without group lists costs no such call.
+    EXPECT_TRUE(broker.checksGroups("mgmt"));
+    EXPECT_FALSE(broker.checksGroups("gone"));
+    EXPECT_FALSE(broker.checksGroups("nope"));
+}
+
+TEST(PeerCredentials, ReadsCredentialsFirstAndGroupsOnlyWhenAsked)
+{
+    int pair[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+    auto peer = PeerCredentials::of(pair[0]);
+    ASSERT_TRUE(peer);
+    EXPECT_EQ(peer->uid, getuid());
+    EXPECT_EQ(peer->pid, getpid());
+    EXPECT_TRUE(peer->groups.empty());
+    ASSERT_TRUE(peer->readGroups(pair[0]));
+    std::vector<gid_t> expected(size_t(getgroups(0, nullptr)));
+    expected.resize(size_t(getgroups(int(expected.size()), expected.data())));
+    std::sort(expected.begin(), expected.end());
+    std::sort(peer->groups.begin(), peer->groups.end());
+    EXPECT_EQ(peer->groups, expected);
+    close(pair[0]);
+    close(pair[1]);
 }
 
 } // namespace
