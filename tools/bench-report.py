@@ -50,6 +50,10 @@ TARGETS = [
     ("libifpin log=info, 1 socket, 1 client(s) p50", "<", 30),
     ("libifpin log=warning, batch 64, 1 client(s) p50 per socket", "<", 8),
     ("libifpin log=info, batch 64, 1 client(s) p50 per socket", "<", 8),
+    ("one CPU: libifpin log=warning, 1 socket, 1 client(s) p50", "<", 30),
+    ("one CPU: libifpin log=info, 1 socket, 1 client(s) p50", "<", 30),
+    ("one CPU: libifpin log=warning, batch 64, 1 client(s) p50 per socket", "<", 8),
+    ("one CPU: libifpin log=info, batch 64, 1 client(s) p50 per socket", "<", 8),
     ("IPv4 foreign default at wrong metric -> its DELROUTE p50", "<", 200),
     ("IPv4 foreign default at wrong metric -> its DELROUTE p99", "<", 2000),
     ("IPv4 ifpind's route deleted -> its NEWROUTE p50", "<", 200),
@@ -67,26 +71,31 @@ TARGETS = [
 ]
 
 
+def broker_ratio(values, prefix, label, kind, clients):
+    lib = values.get(f"{prefix}libifpin log={label}, {kind}, {clients} client(s) p50")
+    base = values.get(f"{prefix}baseline in-process socket+SO_BINDTODEVICE, {kind}, {clients} client(s) p50")
+    if lib is None or not base:
+        return None
+    row = (f"| {prefix}broker p50, log={label}, {kind}, {clients} client(s) | {fmt(lib)} µs | "
+           f"in-process {fmt(base)} µs | {lib / base:.1f}x |")
+    scm = values.get(f"{prefix}baseline SCM_RIGHTS round trip, {clients} client(s) p50")
+    fresh = values.get(f"{prefix}baseline fresh connection + SCM_RIGHTS round trip, {clients} client(s) p50")
+    if kind == "1 socket" and scm:
+        row += f" SCM_RIGHTS {fmt(scm)} µs: {lib / scm:.1f}x"
+        if fresh:
+            row += f"; fresh connection + SCM_RIGHTS {fmt(fresh)} µs: {lib / fresh:.1f}x"
+    return row + " |"
+
+
 def ratios(values):
     rows = []
-    for label in ("warning", "info"):
-        for kind in ("1 socket", "batch 64"):
-            for clients in (1, 8):
-                lib = values.get(f"libifpin log={label}, {kind}, {clients} client(s) p50")
-                base = values.get(f"baseline in-process socket+SO_BINDTODEVICE, {kind}, {clients} client(s) p50")
-                scm = values.get(f"baseline SCM_RIGHTS round trip, {clients} client(s) p50")
-                if lib is None or not base:
-                    continue
-                row = f"| broker p50, log={label}, {kind}, {clients} client(s) | {fmt(lib)} µs | in-process {fmt(base)} µs | {lib / base:.1f}x |"
-                fresh = values.get(f"baseline fresh connection + SCM_RIGHTS round trip, {clients} client(s) p50")
-                if kind == "1 socket" and scm:
-                    row += f" SCM_RIGHTS {fmt(scm)} µs: {lib / scm:.1f}x"
-                    if fresh:
-                        row += f"; fresh connection + SCM_RIGHTS {fmt(fresh)} µs: {lib / fresh:.1f}x"
-                    row += " |"
-                else:
-                    row += " |"
-                rows.append(row)
+    for prefix in ("", "one CPU: "):
+        for label in ("warning", "info"):
+            for kind in ("1 socket", "batch 64"):
+                for clients in (1, 8):
+                    row = broker_ratio(values, prefix, label, kind, clients)
+                    if row:
+                        rows.append(row)
     base = values.get("baseline netlink round trip (add+ack, table 100) p50")
     if base:
         for name, value in values.items():
