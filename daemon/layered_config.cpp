@@ -1,5 +1,7 @@
 #include "layered_config.hpp"
 
+#include <optional>
+
 #include <spdlog/spdlog.h>
 
 #include "state_file.hpp"
@@ -15,13 +17,13 @@ constexpr size_t maxStateFileSize = 1024 * 1024;
 
 LayeredConfig::LayeredConfig(Config file) : file_(std::move(file))
 {
-    readStateFile();
+    readStateFile(StateFileTrouble::ignore);
 }
 
 void LayeredConfig::setFileConfig(Config file)
 {
     file_ = std::move(file);
-    readStateFile();
+    readStateFile(StateFileTrouble::keepChangesInForce);
 }
 
 std::string LayeredConfig::statePath() const
@@ -29,24 +31,38 @@ std::string LayeredConfig::statePath() const
     return file_.daemon.stateDirectory + "/" + std::string(stateFileName);
 }
 
-void LayeredConfig::readStateFile()
+void LayeredConfig::readStateFile(StateFileTrouble trouble)
 {
     const std::string path = statePath();
     RuntimeOverrides overrides;
+    std::optional<std::string> unusable;
     try {
         if (auto text = readFileIfPresent(path, maxStateFileSize)) {
             ParsedOverrides parsed = overridesFromJson(*text);
-            if (parsed.unusable)
-                spdlog::error("state file {} ignored ({}); the configuration file applies without runtime changes",
-                              path, *parsed.unusable);
+            unusable = parsed.unusable;
             for (const auto &skipped : parsed.skipped)
                 spdlog::error("state file {}: {}; entry ignored", path, skipped);
             overrides = std::move(parsed.overrides);
         }
     } catch (const std::exception &error) {
-        spdlog::error("state file ignored: {}; the configuration file applies without runtime changes", error.what());
+        unusable = error.what();
     }
-    merge(overrides, true);
+    if (unusable && trouble == StateFileTrouble::keepChangesInForce) {
+        // Only ifpind writes the file, so a bad one at reload was damaged behind its back (a full
+        // disk, a stray editor). The changes it had read last are still good: they stay, and are
+        // written back so that a restart keeps them too. Deleting the file is how to drop them.
+        spdlog::error("state file {} unusable ({}); the runtime changes in force stay and are saved again", path,
+                      *unusable);
+        RuntimeOverrides inForce = merged_.applied;
+        merge(inForce, false);
+        if (auto result = save(merged_.applied); result.outcome != Outcome::applied)
+            spdlog::error("{}", result.message);
+    } else {
+        if (unusable)
+            spdlog::error("state file {} ignored ({}); the configuration file applies without runtime changes",
+                          path, *unusable);
+        merge(overrides, true);
+    }
     for (const auto &[role, override] : merged_.applied)
         spdlog::info("role {}: runtime change from {} applies: {}", role, path, describeOverride(override));
 }

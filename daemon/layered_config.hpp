@@ -21,7 +21,9 @@ public:
     // corrupt or unreadable state file is ignored and the file's config applies.
     explicit LayeredConfig(Config file);
 
-    // On reload: the new file's config, and the state file read again.
+    // On reload: the new file's config, and the state file read again. A state file that is gone
+    // drops the runtime changes; one that cannot be used (unreadable, not JSON, too large) keeps
+    // the changes in force and writes them back.
     void setFileConfig(Config file);
 
     const Config &effective() const { return merged_.config; }
@@ -41,7 +43,8 @@ public:
     ChangeResult reset(std::string_view role);
 
 private:
-    void readStateFile();
+    enum class StateFileTrouble { ignore, keepChangesInForce };
+    void readStateFile(StateFileTrouble trouble);
     void merge(const RuntimeOverrides &overrides, bool saveWhenDropped);
     ChangeResult save(const RuntimeOverrides &overrides);
 

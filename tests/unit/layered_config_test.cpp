@@ -184,5 +184,48 @@ TEST_F(LayeredConfigTest, ReloadDropsChangesThatNoLongerFit)
     EXPECT_THAT(readState(), testing::Not(HasSubstr("mgmt"))) << "dropped from the state file too";
 }
 
+// At reload a damaged state file (only ifpind writes it) keeps the changes in force and is
+// written again; only a missing file drops them (ReloadReadsTheStateFileAgain).
+TEST_F(LayeredConfigTest, DamagedStateFileAtReloadKeepsTheChangesInForce)
+{
+    const std::vector<std::pair<std::string, std::string>> damages{
+        {"truncated", "{\"version\": 1, \"roles\": {\"mgmt\": {\"met"},
+        {"empty", ""},
+        {"binary", std::string("\x7f" "ELF\0\x01\xff\xfe", 9)},
+        {"huge", std::string(2 * 1024 * 1024, ' ')},
+    };
+    for (const auto &[damage, text] : damages) {
+        SCOPED_TRACE(damage);
+        std::filesystem::remove_all(dir_ + "/state");
+        LayeredConfig layers(file());
+        ASSERT_EQ(layers.change("mgmt", setMetric(500)).outcome, LayeredConfig::Outcome::applied);
+        writeState(text);
+        layers.setFileConfig(file());
+        EXPECT_EQ(layers.effective().findRole("mgmt")->metric, 500u);
+        EXPECT_EQ(LayeredConfig(file()).effective().findRole("mgmt")->metric, 500u) << "not written back";
+    }
+    // Unreadable: a directory where the file should be cannot be replaced by a file, so the
+    // changes stay in memory only.
+    std::filesystem::remove_all(dir_ + "/state");
+    LayeredConfig layers(file());
+    ASSERT_EQ(layers.change("mgmt", setMetric(500)).outcome, LayeredConfig::Outcome::applied);
+    std::filesystem::remove(statePath());
+    std::filesystem::create_directories(statePath());
+    layers.setFileConfig(file());
+    EXPECT_EQ(layers.effective().findRole("mgmt")->metric, 500u);
+}
+
+TEST_F(LayeredConfigTest, DamagedStateFileAtReloadStillDropsChangesThatNoLongerFit)
+{
+    LayeredConfig layers(file());
+    ASSERT_EQ(layers.change("mgmt", setMetric(500)).outcome, LayeredConfig::Outcome::applied);
+    writeState("not json");
+    Config newFile = file();
+    newFile.roles[0].metric = 500;
+    layers.setFileConfig(newFile);
+    EXPECT_EQ(layers.effective(), newFile);
+    EXPECT_THAT(readState(), testing::Not(HasSubstr("mgmt")));
+}
+
 } // namespace
 } // namespace ifpin
