@@ -408,6 +408,12 @@ ConfigResult parseConfig(std::string_view text, std::string_view sourceName, con
             errors.add(lineAtOffset(text, nul), "", "contains a NUL byte; expected a text file");
             return {std::nullopt, errors.take()};
         }
+        // An empty file is what a write cut short leaves (a full disk, a crashed editor, `>` instead
+        // of `>>`). Taken as "no roles" at a reload it would remove every route ifpind manages.
+        if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+            errors.add(0, "", "the file is empty; a configuration that manages nothing says so in a comment");
+            return {std::nullopt, errors.take()};
+        }
         toml::table root = toml::parse(text, sourceName);
         Config config = parseDocument(root, tables, errors);
         if (errors.empty())

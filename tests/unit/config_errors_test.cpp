@@ -41,6 +41,16 @@ TEST(Config, NulByteIsNotText)
     EXPECT_THAT(result.errors, ElementsAre(isError(3, "", "NUL")));
 }
 
+// A truncated write leaves an empty file; read as "no roles" it would remove every route.
+TEST(Config, EmptyFileIsAnError)
+{
+    for (std::string_view text : {"", "\n", "  \n\t\r\n"}) {
+        auto result = parse(text);
+        EXPECT_FALSE(result.config);
+        EXPECT_THAT(result.errors, ElementsAre(isError(0, "", "the file is empty"))) << '"' << text << '"';
+    }
+}
+
 // ---- unknown keys ----
 
 TEST(Config, UnknownTopLevelKey)

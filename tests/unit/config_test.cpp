@@ -99,7 +99,7 @@ TEST(Config, EmptyDaemonTableKeepsDefaults)
 TEST(Config, ZeroRolesIsValid)
 {
     for (std::string_view text :
-         {"", "# nothing to manage\n", "[daemon]\nlog_level = \"off\"\n", "[role]\n"}) {
+         {"# nothing to manage\n", "[daemon]\nlog_level = \"off\"\n", "[role]\n"}) {
         auto result = parse(text);
         expectValid(result);
         ASSERT_TRUE(result.config) << text;
