@@ -7,7 +7,6 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
-#include <systemd/sd-daemon.h>
 
 #include "ifpin_build_config.h"
 #include "logging.hpp"
@@ -27,7 +26,7 @@ constexpr std::chrono::milliseconds maxRetryBackoff = 30s;
 
 Daemon::Daemon(DaemonOptions options, Config config)
     : options_(std::move(options)), layers_(config), policy_(IFPIN_RT_PROTOCOL), kernel_(config.daemon.table),
-      events_(options_.netlinkReceiveBuffer), writer_(requests_),
+      notifier_(loop_), events_(options_.netlinkReceiveBuffer), writer_(requests_),
       broker_([this](std::string_view role) { return policy_.config().findRole(role); }, accounts_,
               [this](std::string_view role) { return egress_.markOf(role); }),
       resyncBackoff_(firstResyncBackoff),
@@ -64,7 +63,7 @@ int Daemon::run()
     spdlog::info("ifpind {} ready: {} role(s), table {}, protocol {}, egress {}", IFPIN_VERSION,
                  policy_.config().roles.size(), policy_.config().daemon.tableName, IFPIN_RT_PROTOCOL,
                  egress_.active() ? "guarded" : "NOT guarded");
-    sd_notify(0, "READY=1");
+    notifier_.send("READY=1");
     loop_.enableWatchdog();
     return loop_.run();
 }
@@ -310,7 +309,7 @@ void Daemon::setPolicyConfig()
 void Daemon::stop()
 {
     spdlog::info("stopping");
-    sd_notify(0, "STOPPING=1");
+    notifier_.send("STOPPING=1");
     if (brokerServer_)
         brokerServer_->answerPending();
     if (policy_.config().daemon.removeRoutesOnExit) {
@@ -333,12 +332,11 @@ void Daemon::notifyStatus()
         text += "; egress not guarded";
     if (text.empty())
         text = "no roles configured";
-    // Only changes: sd_notify blocks when the receiver's queue (10 datagrams) is full, and one
-    // message per reconcile would let a slow reader stall the loop.
+    // Only changes: a message per reconcile would be noise in `systemctl status`.
     if (text == lastStatus_)
         return;
     lastStatus_ = text;
-    sd_notifyf(0, "STATUS=%s", text.c_str());
+    notifier_.status(text);
 }
 
 } // namespace ifpin

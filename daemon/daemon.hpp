@@ -19,6 +19,7 @@
 #include "netlink_socket.hpp"
 #include "route_policy.hpp"
 #include "route_writer.hpp"
+#include "service_notifier.hpp"
 #include "socket_broker.hpp"
 
 namespace ifpin {
@@ -64,6 +65,7 @@ private:
     RoutePolicy policy_;
     KernelState kernel_;
     EventLoop loop_;
+    ServiceNotifier notifier_; // READY, STATUS, STOPPING for systemd, never blocking the loop
     RtnlRequestSocket requests_;
     RtnlEventSocket events_;
     NetlinkRouteWriter writer_;
