@@ -512,8 +512,9 @@ void DaemonProcess::start(const Lab &lab, const std::string &configToml, std::ve
         throw std::logic_error("DaemonProcess::start: ifpind is already running (pid " + std::to_string(pid_) + ")");
     configPath_ = dir_.write("ifpind.toml", configToml);
     logPath_ = dir_.path() + "/ifpind.run" + std::to_string(++runs_) + ".log";
-    std::vector<std::string> argv{"ip", "netns", "exec", lab.hostNamespace(), requiredEnv("IFPIND"),
-                                  "--config", configPath_, "--log-level", "debug"};
+    std::vector<std::string> argv{"ip", "netns", "exec", lab.hostNamespace()};
+    argv.insert(argv.end(), launcher_.begin(), launcher_.end());
+    argv.insert(argv.end(), {requiredEnv("IFPIND"), "--config", configPath_, "--log-level", "debug"});
     argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
     auto args = execArgv(argv);
 

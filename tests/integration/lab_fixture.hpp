@@ -129,6 +129,10 @@ public:
     void start(const Lab &lab, const std::string &configToml, std::vector<std::string> extraArgs = {});
     // An environment variable for the runs started from now on (replacing the inherited one).
     void setEnv(const std::string &name, const std::string &value);
+    // A command that execs ifpind for the runs started from now on, put between `ip netns exec
+    // HOST` and ifpind (e.g. setpriv to run it with fewer capabilities). It must exec, not fork,
+    // so that pid() stays ifpind's.
+    void setLauncher(std::vector<std::string> launcher) { launcher_ = std::move(launcher); }
     // Rewrites the config file (atomically) and sends SIGHUP.
     void reload(const std::string &configToml);
     void signal(int signo) const;
@@ -156,6 +160,7 @@ private:
     ScratchDir dir_;
     int notifyFd_ = -1;
     std::vector<std::string> extraEnv_; // NAME=VALUE, later ones win
+    std::vector<std::string> launcher_;
     bool ready_ = false;
     std::string configPath_;
     std::string logPath_;
