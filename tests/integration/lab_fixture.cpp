@@ -758,6 +758,14 @@ void LabTest::SetUp()
     std::filesystem::create_directories(scratch_.path() + "/state");
 }
 
+std::string sanitizerReportIn(const std::string &log)
+{
+    for (const char *marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"})
+        if (log.find(marker) != std::string::npos)
+            return marker;
+    return {};
+}
+
 void LabTest::TearDown()
 {
     // Under tools/run-sanitized-tests.sh: any ASan/UBSan/LSan report from ifpind fails the test,
@@ -765,10 +773,8 @@ void LabTest::TearDown()
     if (daemon_.runs() > 0) {
         if (daemon_.running())
             daemon_.stop();
-        const std::string logs = daemon_.allLogs();
-        for (const char *marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"})
-            if (logs.find(marker) != std::string::npos)
-                ADD_FAILURE() << "ifpind's log has a sanitizer report (\"" << marker << "\"); see the log below";
+        if (auto marker = sanitizerReportIn(daemon_.allLogs()); !marker.empty())
+            ADD_FAILURE() << "ifpind's log has a sanitizer report (\"" << marker << "\"); see the log below";
     }
     const char *verbose = std::getenv("IFPIN_ITEST_VERBOSE");
     if (!HasFailure() && !(verbose && *verbose && std::string_view(verbose) != "0"))

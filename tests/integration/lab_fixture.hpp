@@ -200,6 +200,10 @@ bool eventually(const std::function<bool()> &condition, std::chrono::millisecond
                                     const std::function<std::string()> &describe,
                                     std::chrono::milliseconds duration);
 
+// The first ASan, LSan or UBSan report marker in an ifpind log ("ERROR: LeakSanitizer", ...);
+// empty when there is none. LabTest::TearDown fails a test on any.
+std::string sanitizerReportIn(const std::string &log);
+
 // Base fixture: fails (never skips) without root or without working `ip netns add`; owns a Lab,
 // a DaemonProcess and a scratch directory; prints the lab's state and the daemon's log when the
 // test failed (or always, with IFPIN_ITEST_VERBOSE=1).
