@@ -1,5 +1,6 @@
 // The private bus of the D-Bus tests; see private_bus.hpp.
 #include "private_bus.hpp"
+#include "fixture_internal.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -12,9 +13,7 @@
 #include <system_error>
 #include <thread>
 
-#include <fcntl.h>
 #include <poll.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -137,27 +136,9 @@ void PrivateBus::start()
                                "/group' /etc/group && exec dbus-daemon --nofork --nopidfile --config-file='" +
                                configPath_ + "'";
     std::vector<std::string> argv{"unshare", "--mount", "--propagation", "private", "sh", "-c", script};
-    std::vector<char *> args;
-    for (auto &arg : argv)
-        args.push_back(arg.data());
-    args.push_back(nullptr);
-    int logFd = open(logPath_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (logFd < 0)
-        throw std::system_error(errno, std::generic_category(), "open " + logPath_);
-    pid_t child = fork();
-    if (child == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL); // a test killed outright takes its bus with it
-        int devNull = open("/dev/null", O_RDONLY);
-        dup2(devNull, STDIN_FILENO);
-        dup2(logFd, STDOUT_FILENO);
-        dup2(logFd, STDERR_FILENO);
-        execvp(args[0], args.data());
-        _exit(127);
-    }
-    close(logFd);
-    if (child < 0)
-        throw std::system_error(errno, std::generic_category(), "fork");
-    pid_ = child;
+    // A test killed outright takes its bus with it (PR_SET_PDEATHSIG). The log is appended to, not
+    // emptied, so after stop() and start() it holds every run's output.
+    pid_ = detail::spawnWithLog(argv, logPath_, detail::LogFile::append);
     auto until = Clock::now() + std::chrono::seconds(10);
     while (!accepts(socketPath)) {
         int status = 0;
