@@ -16,5 +16,5 @@ meson test -C "$BUILD_DIR" --print-errorlogs --num-processes "$(nproc)" "$@" || 
 # IFPIN_FUZZ_SECONDS (build-fuzz/); see docs/security.md ("Fuzzing and sanitizers"). The extra
 # arguments are for the regular suite only.
 "$here/run-sanitized-tests.sh" || status=1
-"$here/run-fuzzers.sh" "${IFPIN_FUZZ_SECONDS:-30}" || status=1
+"$here/run-fuzzers.sh" "${IFPIN_FUZZ_SECONDS:-60}" || status=1
 exit "$status"
