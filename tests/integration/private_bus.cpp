@@ -8,7 +8,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -22,15 +21,8 @@
 namespace ifpin::lab {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-std::string readFile(const std::string &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream content;
-    content << in.rdbuf();
-    return content.str();
-}
+using detail::Clock;
+using detail::readFile;
 
 void writeFile(const std::string &path, const std::string &content)
 {
