@@ -9,7 +9,7 @@
 #include <sys/epoll.h>
 
 #include "ifpin_build_config.h"
-#include "logging.hpp"
+#include "core/logging.hpp"
 
 namespace ifpin {
 

@@ -8,19 +8,19 @@
 #include <string>
 #include <string_view>
 
-#include "access_policy.hpp"
-#include "broker_server.hpp"
-#include "bus_service.hpp"
-#include "config.hpp"
-#include "egress_guard.hpp"
-#include "event_loop.hpp"
-#include "kernel_state.hpp"
-#include "layered_config.hpp"
-#include "netlink_socket.hpp"
-#include "route_policy.hpp"
-#include "route_writer.hpp"
-#include "service_notifier.hpp"
-#include "socket_broker.hpp"
+#include "broker/access_policy.hpp"
+#include "broker/broker_server.hpp"
+#include "bus/bus_service.hpp"
+#include "config/config.hpp"
+#include "egress/egress_guard.hpp"
+#include "core/event_loop.hpp"
+#include "kernel/kernel_state.hpp"
+#include "config/layered_config.hpp"
+#include "kernel/netlink_socket.hpp"
+#include "routes/route_policy.hpp"
+#include "routes/route_writer.hpp"
+#include "core/service_notifier.hpp"
+#include "broker/socket_broker.hpp"
 
 namespace ifpin {
 

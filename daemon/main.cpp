@@ -5,10 +5,10 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include "config.hpp"
+#include "config/config.hpp"
 #include "daemon.hpp"
 #include "ifpin_build_config.h"
-#include "logging.hpp"
+#include "core/logging.hpp"
 
 int main(int argc, char **argv)
 {

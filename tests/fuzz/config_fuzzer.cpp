@@ -1,7 +1,7 @@
-// libFuzzer target: parseConfig (daemon/config.cpp, config_validation.cpp) on arbitrary text, with
+// libFuzzer target: parseConfig (daemon/config/config.cpp, config_validation.cpp) on arbitrary text, with
 // iproute2's default table names.
-#include "config.hpp"
-#include "routing_table_names.hpp"
+#include "config/config.hpp"
+#include "config/routing_table_names.hpp"
 
 #include <cstddef>
 #include <cstdint>

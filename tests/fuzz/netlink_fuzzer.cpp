@@ -1,8 +1,8 @@
-// libFuzzer target: the rtnetlink decoders (daemon/netlink_messages.cpp) on arbitrary bytes laid
+// libFuzzer target: the rtnetlink decoders (daemon/kernel/netlink_messages.cpp) on arbitrary bytes laid
 // out as one netlink message. The socket layer hands the decoders only messages whose nlmsg_len
 // fits what was received (NLMSG_OK), so this does too: a length that does not fit is replaced by
 // the input's size. The copy is exactly that long, so that ASan sees any read past it.
-#include "netlink_messages.hpp"
+#include "kernel/netlink_messages.hpp"
 
 #include <linux/netlink.h>
 

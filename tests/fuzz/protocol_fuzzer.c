@@ -1,4 +1,4 @@
-/* libFuzzer target: the broker wire protocol decoders (client/protocol.c) on arbitrary bytes. A
+/* libFuzzer target: the broker wire protocol decoders (protocol/protocol.c) on arbitrary bytes. A
  * request or reply that decodes must encode back to the same bytes. */
 #include "protocol.h"
 

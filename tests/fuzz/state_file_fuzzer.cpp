@@ -1,6 +1,6 @@
-// libFuzzer target: the runtime state file's parser (overridesFromJson, daemon/runtime_overrides.cpp)
+// libFuzzer target: the runtime state file's parser (overridesFromJson, daemon/config/runtime_overrides.cpp)
 // on arbitrary text. What it takes from a file must survive a round trip through overridesToJson.
-#include "runtime_overrides.hpp"
+#include "config/runtime_overrides.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,0 +1,332 @@
+#include "broker/broker_server.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <linux/sockios.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "broker/peer_credentials.hpp"
+
+namespace ifpin {
+
+using Clock = std::chrono::steady_clock;
+
+struct BrokerServer::Connection {
+    UniqueFd fd;
+    PeerCredentials peer;
+    EventSourcePtr source;
+    size_t requests = 0;
+    bool groupsRead = false;
+    Clock::time_point lastActivity;
+};
+
+namespace {
+
+// After the connections' own events (SD_EVENT_PRIORITY_NORMAL); see the constructor.
+constexpr int64_t kListenerPriority = SD_EVENT_PRIORITY_NORMAL + 10;
+
+sockaddr_un socketAddress(const std::string &path)
+{
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (path.size() >= sizeof address.sun_path)
+        throw std::runtime_error("broker socket path is too long: " + path);
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    return address;
+}
+
+// A socket file left by a daemon that died is removed; a live one means another ifpind serves it.
+void removeStaleSocket(const std::string &path)
+{
+    struct stat st {};
+    if (lstat(path.c_str(), &st) < 0)
+        return;
+    if (!S_ISSOCK(st.st_mode))
+        throw std::runtime_error("broker socket path exists and is not a socket: " + path);
+    UniqueFd probe(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    sockaddr_un address = socketAddress(path);
+    if (connect(probe.get(), reinterpret_cast<sockaddr *>(&address), sizeof address) == 0)
+        throw std::runtime_error("another process is already serving the broker socket " + path);
+    unlink(path.c_str());
+}
+
+} // namespace
+
+UniqueFd BrokerServer::openListener(const std::string &path)
+{
+    std::filesystem::path directory = std::filesystem::path(path).parent_path();
+    std::error_code error;
+    if (std::filesystem::create_directories(directory, error); error)
+        throw std::runtime_error("cannot create " + directory.string() + ": " + error.message());
+    removeStaleSocket(path);
+
+    UniqueFd listener(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    sockaddr_un address = socketAddress(path);
+    if (!listener || bind(listener.get(), reinterpret_cast<sockaddr *>(&address), sizeof address) < 0 ||
+        chmod(path.c_str(), 0666) < 0 || listen(listener.get(), SOMAXCONN) < 0)
+        throw std::runtime_error("cannot listen on " + path + ": " + std::strerror(errno));
+    return listener;
+}
+
+UniqueFd BrokerServer::listenerFromSystemd(const std::string &path)
+{
+    int count = sd_listen_fds(1);
+    for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + count; ++fd) {
+        if (sd_is_socket_unix(fd, SOCK_SEQPACKET, 1, path.c_str(), 0) > 0) {
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+            fcntl(fd, F_SETFD, FD_CLOEXEC);
+            return UniqueFd(fd);
+        }
+        spdlog::warn("ignoring a socket from systemd (fd {}) that is not a SEQPACKET socket listening on {}", fd,
+                     path);
+    }
+    return UniqueFd();
+}
+
+BrokerServer::BrokerServer(EventLoop &loop, UniqueFd listener, SocketBroker &broker, BrokerLimits limits)
+    : loop_(loop), listener_(std::move(listener)), broker_(broker), limits_(limits)
+{
+    listenerSource_ = loop_.addIo(listener_.get(), EPOLLIN, [this](uint32_t) { acceptClients(); });
+    // Clients that reconnect as fast as they are answered would otherwise keep ifpind accepting
+    // while the hang-ups of their earlier connections wait, until the table is full and new
+    // clients are refused BUSY (seen with 8 benchmark clients). Accepting comes after every ready
+    // connection and in bounded batches, so closed connections leave the table first.
+    listenerSource_->setPriority(kListenerPriority);
+    acceptBackoffTimer_ = loop_.addTimer([this] {
+        listenerSource_->enable();
+        acceptClients();
+    });
+    idleTimer_ = loop_.addTimer([this] { sweepIdle(); });
+    reaper_ = loop_.addDefer([this] { closed_.clear(); });
+}
+
+BrokerServer::~BrokerServer() = default;
+
+void BrokerServer::acceptClients()
+{
+    for (size_t round = 0; round < limits_.acceptBatch; ++round) {
+        UniqueFd client(accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!client) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                // Out of descriptors: stop watching the listener (it would wake us in a busy loop)
+                // and look again shortly; clients wait in the backlog meanwhile.
+                spdlog::warn("broker: cannot accept clients: {}; pausing for {} ms", std::strerror(errno),
+                             limits_.acceptBackoff.count());
+                listenerSource_->disable();
+                acceptBackoffTimer_->armIn(limits_.acceptBackoff);
+            } else if (errno != EAGAIN) {
+                spdlog::error("broker: accept failed: {}", std::strerror(errno));
+            }
+            return;
+        }
+        auto peer = PeerCredentials::of(client.get());
+        if (!peer || connections_.size() >= limits_.maxConnections) {
+            Connection refused{std::move(client), peer.value_or(PeerCredentials{}), nullptr, 0, false, Clock::now()};
+            SocketGrant busy{IFPIN_STATUS_BUSY, 0,
+                             peer ? "too many clients connected to ifpind; try again" : "no peer credentials", {}};
+            sendReply(refused, busy);
+            spdlog::warn("broker: refused a connection from {}: {}", refused.peer.describe(), busy.message);
+            continue;
+        }
+        int fd = client.get();
+        auto connection = std::make_unique<Connection>();
+        connection->fd = std::move(client);
+        connection->peer = *peer;
+        connection->lastActivity = Clock::now();
+        Connection &accepted = *connection;
+        connections_[fd] = std::move(connection);
+        if (!idleTimer_->armed())
+            idleTimer_->armIn(limits_.idleTimeout);
+        // A client sends its request right after connecting: it is often there already, and
+        // answering now saves a trip through the loop, and the epoll registration as well when
+        // the client has hung up by the time its reply is sent.
+        serve(accepted);
+        if (connections_.contains(fd))
+            accepted.source = loop_.addIo(fd, EPOLLIN, [this, fd](uint32_t) {
+                auto it = connections_.find(fd);
+                if (it != connections_.end())
+                    serve(*it->second);
+            });
+    }
+}
+
+void BrokerServer::serve(Connection &connection)
+{
+    std::array<uint8_t, IFPIN_REQUEST_MAX> buffer{};
+    // Room for a client that sends descriptors anyway: they are received only to be closed.
+    alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(int) * 16)> control{};
+    for (;;) {
+        iovec iov{buffer.data(), buffer.size()};
+        msghdr message{};
+        message.msg_iov = &iov;
+        message.msg_iovlen = 1;
+        message.msg_control = control.data();
+        message.msg_controllen = control.size();
+        ssize_t length = recvmsg(connection.fd.get(), &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (length < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (length <= 0) { // closed by the client, or broken
+            close(connection.fd.get());
+            return;
+        }
+
+        size_t passedFds = 0;
+        for (cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+            if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS)
+                continue;
+            size_t count = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (size_t i = 0; i < count; ++i) {
+                int fd;
+                std::memcpy(&fd, CMSG_DATA(header) + i * sizeof(int), sizeof fd);
+                ::close(fd);
+            }
+            passedFds += count;
+        }
+        connection.lastActivity = Clock::now();
+        bool keep;
+        if (passedFds > 0 || (message.msg_flags & MSG_CTRUNC)) {
+            SocketGrant refusal{IFPIN_STATUS_BAD_REQUEST, 0, "ifpind accepts no file descriptors from clients", {}};
+            sendReply(connection, refusal);
+            spdlog::warn("broker: {} sent file descriptors; closed them and the connection", connection.peer.describe());
+            keep = false;
+        } else {
+            keep = answer(connection, buffer.data(), static_cast<size_t>(length), message.msg_flags & MSG_TRUNC);
+        }
+        if (!keep) {
+            close(connection.fd.get());
+            return;
+        }
+    }
+}
+
+bool BrokerServer::answer(Connection &connection, const uint8_t *request, size_t length, bool truncated)
+{
+    // A client that sends requests without reading the replies would have ifpind create sockets
+    // for its receive queue without end; past a few unread replies it is dropped.
+    // (Nothing can be unread before the first reply: one ioctl less on a fresh connection.)
+    int unread = 0;
+    if (connection.requests > 0 && ioctl(connection.fd.get(), SIOCOUTQ, &unread) == 0 && static_cast<size_t>(unread) > limits_.maxUnreadReplyBytes) {
+        spdlog::warn("broker: {} does not read its replies ({} bytes unread); dropping the connection",
+                     connection.peer.describe(), unread);
+        return false;
+    }
+    ifpin_request decoded{};
+    int status = truncated ? IFPIN_STATUS_BAD_REQUEST : ifpin_decode_request(request, length, &decoded);
+    if (status != IFPIN_STATUS_OK) {
+        std::string why = truncated ? "request larger than " + std::to_string(IFPIN_REQUEST_MAX) + " bytes"
+                          : status == IFPIN_STATUS_UNSUPPORTED_VERSION
+                              ? "unsupported protocol version (ifpind speaks " +
+                                    std::to_string(IFPIN_PROTOCOL_VERSION) + ")"
+                              : "malformed request";
+        spdlog::warn("broker: {} from {}; closing the connection", why, connection.peer.describe());
+        sendReply(connection, SocketGrant{static_cast<ifpin_status>(status), 0, why, {}});
+        return false;
+    }
+    if (++connection.requests > limits_.maxRequestsPerConnection) {
+        sendReply(connection, SocketGrant{IFPIN_STATUS_BUSY, 0, "too many requests on one connection", {}});
+        return false;
+    }
+    if (!connection.groupsRead && broker_.checksGroups(decoded.role)) {
+        if (!connection.peer.readGroups(connection.fd.get())) {
+            sendReply(connection, SocketGrant{IFPIN_STATUS_BUSY, 0, "no supplementary groups of the peer", {}});
+            return false;
+        }
+        connection.groupsRead = true;
+    }
+    return sendReply(connection, broker_.open(decoded, connection.peer));
+}
+
+bool BrokerServer::sendReply(Connection &connection, const SocketGrant &grant)
+{
+    ifpin_reply reply{};
+    reply.status = static_cast<uint16_t>(grant.status);
+    reply.count = static_cast<uint16_t>(grant.sockets.size());
+    reply.error = grant.error;
+    std::strncpy(reply.message, grant.message.c_str(), IFPIN_MESSAGE_MAX);
+    std::array<uint8_t, IFPIN_REPLY_MAX> bytes{};
+    size_t length = ifpin_encode_reply(&reply, bytes.data(), bytes.size());
+
+    iovec iov{bytes.data(), length};
+    msghdr message{};
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(int) * IFPIN_MAX_SOCKETS_PER_REQUEST)> control{};
+    if (!grant.sockets.empty()) {
+        message.msg_control = control.data();
+        message.msg_controllen = CMSG_SPACE(sizeof(int) * grant.sockets.size());
+        cmsghdr *header = CMSG_FIRSTHDR(&message);
+        header->cmsg_level = SOL_SOCKET;
+        header->cmsg_type = SCM_RIGHTS;
+        header->cmsg_len = CMSG_LEN(sizeof(int) * grant.sockets.size());
+        for (size_t i = 0; i < grant.sockets.size(); ++i) {
+            int fd = grant.sockets[i].get();
+            std::memcpy(CMSG_DATA(header) + i * sizeof(int), &fd, sizeof fd);
+        }
+    }
+    if (sendmsg(connection.fd.get(), &message, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+        // EAGAIN: the client does not read its replies; it is dropped rather than waited for.
+        spdlog::warn("broker: cannot answer {}: {}; dropping the connection", connection.peer.describe(),
+                     std::strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+void BrokerServer::answerPending()
+{
+    listenerSource_->disable();
+    acceptBackoffTimer_->disable();
+    std::vector<int> open;
+    for (const auto &entry : connections_)
+        open.push_back(entry.first);
+    for (int fd : open) {
+        auto it = connections_.find(fd);
+        if (it != connections_.end())
+            serve(*it->second);
+    }
+}
+
+void BrokerServer::close(int fd)
+{
+    auto it = connections_.find(fd);
+    if (it == connections_.end())
+        return;
+    // The descriptor goes now; the Connection (and the event source whose callback may be running
+    // right now) at the next loop iteration.
+    if (it->second->source) // not yet watched when closed while served right after accept
+        it->second->source->disable();
+    it->second->fd.reset();
+    closed_.push_back(std::move(it->second));
+    connections_.erase(it);
+    reaper_->triggerOnce();
+}
+
+void BrokerServer::sweepIdle()
+{
+    auto deadline = Clock::now() - limits_.idleTimeout;
+    std::erase_if(connections_, [&](const auto &entry) {
+        if (entry.second->lastActivity > deadline)
+            return false;
+        spdlog::debug("broker: closing idle connection of {}", entry.second->peer.describe());
+        return true;
+    });
+    // Only while clients are connected does this timer run: an idle daemon has no wake-ups.
+    if (!connections_.empty())
+        idleTimer_->armIn(limits_.idleTimeout / 2);
+}
+
+} // namespace ifpin

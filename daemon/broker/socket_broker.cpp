@@ -1,0 +1,122 @@
+#include "broker/socket_broker.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <netinet/in.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+namespace ifpin {
+
+namespace {
+
+const BrokerCounters noCounters{};
+
+std::string_view familyText(int family)
+{
+    return family == AF_INET ? "inet" : family == AF_INET6 ? "inet6" : "?";
+}
+
+std::string_view typeText(int type)
+{
+    return type == SOCK_STREAM ? "stream" : type == SOCK_DGRAM ? "datagram" : "?";
+}
+
+// The request's shape, before any role is looked at. Empty when it is fine.
+std::string shapeProblem(const ifpin_request &request)
+{
+    if (request.type != IFPIN_REQUEST_OPEN_SOCKETS)
+        return "unknown request type " + std::to_string(request.type);
+    if (request.family != AF_INET && request.family != AF_INET6)
+        return "family " + std::to_string(request.family) + " is not AF_INET or AF_INET6";
+    if (request.sock_type != SOCK_STREAM && request.sock_type != SOCK_DGRAM)
+        return "socket type " + std::to_string(request.sock_type) + " is not SOCK_STREAM or SOCK_DGRAM";
+    int expected = request.sock_type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+    if (request.protocol != 0 && request.protocol != expected)
+        return "protocol " + std::to_string(request.protocol) + " does not fit a " +
+               std::string(typeText(request.sock_type)) + " socket";
+    if (request.count < 1 || request.count > IFPIN_MAX_SOCKETS_PER_REQUEST)
+        return "count " + std::to_string(request.count) + " is not between 1 and " +
+               std::to_string(IFPIN_MAX_SOCKETS_PER_REQUEST);
+    return {};
+}
+
+} // namespace
+
+SocketGrant SocketBroker::refuse(ifpin_status status, std::string message, const ifpin_request &request,
+                                 const PeerCredentials &peer)
+{
+    spdlog::warn("broker: refused {} {} socket(s) of role {} to {}: {}", request.count, familyText(request.family),
+                 request.role, peer.describe(), message);
+    return SocketGrant{status, 0, std::move(message), {}};
+}
+
+SocketGrant SocketBroker::open(const ifpin_request &request, const PeerCredentials &peer)
+{
+    if (auto problem = shapeProblem(request); !problem.empty())
+        return refuse(request.type == IFPIN_REQUEST_OPEN_SOCKETS ? IFPIN_STATUS_INVALID_ARGUMENT
+                                                                  : IFPIN_STATUS_BAD_REQUEST,
+                      problem, request, peer);
+    const RoleConfig *role = roles_(request.role);
+    if (!role)
+        return refuse(IFPIN_STATUS_UNKNOWN_ROLE, fmt::format("unknown role '{}'", request.role), request, peer);
+    if (!mayUseRole(*role, peer, accounts_)) {
+        ++counters_[role->name].requestsDenied;
+        return refuse(IFPIN_STATUS_ACCESS_DENIED,
+                      fmt::format("uid {} may not use role {} (allowed: {})", peer.uid, role->name,
+                                  describeAllowLists(*role)),
+                      request, peer);
+    }
+
+    // A mark the guard drops everywhere but on the role's interface; only CAP_NET_ADMIN changes it.
+    std::optional<uint32_t> mark = marks_ ? marks_(role->name) : std::nullopt;
+    SocketGrant grant;
+    for (int i = 0; i < request.count; ++i) {
+        UniqueFd socket(::socket(request.family, request.sock_type | SOCK_CLOEXEC, request.protocol));
+        int error = socket ? 0 : errno;
+        // The interface as it is named now: a socket follows the name it was bound to, so a role
+        // moved later does not move sockets already handed out.
+        if (socket && setsockopt(socket.get(), SOL_SOCKET, SO_BINDTODEVICE, role->interface.c_str(),
+                                 static_cast<socklen_t>(role->interface.size())) < 0)
+            error = errno;
+        if (socket && !error && mark && setsockopt(socket.get(), SOL_SOCKET, SO_MARK, &*mark, sizeof *mark) < 0)
+            error = errno;
+        if (error == ENODEV)
+            return refuse(IFPIN_STATUS_NO_DEVICE,
+                          fmt::format("interface {} of role {} does not exist", role->interface, role->name),
+                          request, peer);
+        if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM)
+            return refuse(IFPIN_STATUS_BUSY, fmt::format("ifpind is out of resources: {}", std::strerror(error)),
+                          request, peer);
+        if (error) {
+            auto refusal = refuse(IFPIN_STATUS_SOCKET_FAILED,
+                                  fmt::format("cannot create a socket bound to {}: {}", role->interface,
+                                              std::strerror(error)),
+                                  request, peer);
+            refusal.error = error;
+            return refusal;
+        }
+        grant.sockets.push_back(std::move(socket));
+    }
+    counters_[role->name].socketsServed += request.count;
+    grant.message = fmt::format("{} {} {} socket(s) bound to {}{}", request.count, familyText(request.family),
+                                typeText(request.sock_type), role->interface,
+                                mark ? fmt::format(", mark {:#010x}", *mark) : std::string(", egress not guarded"));
+    spdlog::info("broker: gave {} of role {} to {}", grant.message, role->name, peer.describe());
+    return grant;
+}
+
+bool SocketBroker::checksGroups(std::string_view role) const
+{
+    const RoleConfig *config = roles_(role);
+    return config && !config->allowGroups.empty();
+}
+
+const BrokerCounters &SocketBroker::counters(std::string_view role) const
+{
+    auto it = counters_.find(role);
+    return it == counters_.end() ? noCounters : it->second;
+}
+
+} // namespace ifpin

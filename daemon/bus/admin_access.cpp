@@ -1,0 +1,25 @@
+#include "bus/admin_access.hpp"
+
+#include <algorithm>
+
+namespace ifpin {
+
+bool mayAdminister(const PeerCredentials &caller, std::string_view adminGroup, const AccountResolver &accounts)
+{
+    if (caller.uid == 0)
+        return true;
+    // A group that does not exist (yet) admits nobody; it is looked up at each call, so a group
+    // created after start counts at once.
+    auto gid = adminGroup.empty() ? std::nullopt : accounts.groupId(adminGroup);
+    if (!gid)
+        return false;
+    return caller.gid == *gid || std::find(caller.groups.begin(), caller.groups.end(), *gid) != caller.groups.end();
+}
+
+std::string describeAdminRefusal(const PeerCredentials &caller, std::string_view adminGroup)
+{
+    return "only root and members of group " + std::string(adminGroup) + " ([daemon] admin_group) may change " +
+           "ifpind's policy; uid " + std::to_string(caller.uid) + " is neither";
+}
+
+} // namespace ifpin

@@ -1,0 +1,196 @@
+#include "bus/bus_service.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <ctime>
+
+#include <cstring>
+#include <stdexcept>
+
+#include <poll.h>
+#include <sdbus-c++/sdbus-c++.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <systemd/sd-bus.h>
+
+namespace ifpin {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::chrono::milliseconds firstReconnectBackoff = 500ms;
+constexpr std::chrono::milliseconds maxReconnectBackoff = 30s;
+// Messages handled per round before the other event sources get their turn.
+constexpr int maxMessagesPerRound = 64;
+// The calls ifpind makes itself (RequestName, the bus driver's credentials of a caller) block the
+// loop: a bus that does not answer within this is treated as absent.
+constexpr std::chrono::seconds busCallTimeout{2};
+// The handshake of a new connection: a healthy bus answers in well under a millisecond, and a
+// connection attempt blocks the loop for at most this long.
+constexpr std::chrono::milliseconds busHandshakeTimeout{500};
+
+uint64_t monotonicMicroseconds()
+{
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<uint64_t>(now.tv_sec) * 1000000u + static_cast<uint64_t>(now.tv_nsec) / 1000u;
+}
+
+// sdbus-c++ 1.2 finishes the bus handshake (Hello) with no time limit, so a bus that accepts the
+// connection but never answers would hold the whole loop. Its handshake is first tried here with
+// plain sd-bus, bounded by busCallTimeout; only a bus that answered in time is handed to sdbus-c++.
+std::string probeSystemBus()
+{
+    sd_bus *bus = nullptr;
+    int result = sd_bus_open_system(&bus); // starts connecting; does not wait for the answer
+    auto deadline = monotonicMicroseconds() + std::chrono::microseconds(busHandshakeTimeout).count();
+    while (result >= 0 && (result = sd_bus_is_ready(bus)) == 0) {
+        uint64_t now = monotonicMicroseconds();
+        if (now >= deadline) {
+            sd_bus_close_unref(bus);
+            return "the bus did not complete the handshake within " + std::to_string(busHandshakeTimeout.count()) + " ms";
+        }
+        if ((result = sd_bus_process(bus, nullptr)) > 0)
+            continue;
+        if (result >= 0)
+            result = sd_bus_wait(bus, deadline - now);
+    }
+    sd_bus_close_unref(bus);
+    return result < 0 ? std::string("cannot connect: ") + std::strerror(-result) : std::string();
+}
+
+} // namespace
+
+BusService::BusService(EventLoop &loop, BusBackend backend)
+    : loop_(loop), backend_(std::move(backend)), reconnectBackoff_(firstReconnectBackoff)
+{
+    timeoutTimer_ = loop_.addTimer([this] { process(); });
+    processSource_ = loop_.addDefer([this] { process(); });
+    reconnectTimer_ = loop_.addTimer([this] { connect(); });
+}
+
+BusService::~BusService()
+{
+    // The objects unregister from the connection, which must outlive them.
+    io_.reset();
+    objects_.reset();
+    connection_.reset();
+}
+
+void BusService::start()
+{
+    connect();
+}
+
+void BusService::connect()
+{
+    std::unique_ptr<sdbus::IConnection> connection;
+    std::unique_ptr<BusObjects> objects;
+    try {
+        if (std::string problem = probeSystemBus(); !problem.empty())
+            throw std::runtime_error(problem);
+        connection = sdbus::createSystemBusConnection();
+        connection->setMethodCallTimeout(busCallTimeout);
+        // Objects first: whoever sees the name appear can call at once.
+        objects = std::make_unique<BusObjects>(*connection, backend_);
+        connection->requestName(busName);
+    } catch (const std::exception &error) {
+        objects.reset();
+        connection.reset();
+        if (!failureReported_)
+            spdlog::warn("D-Bus: cannot serve {} on the system bus: {}; routes and the broker go on without it, "
+                         "trying again in {} ms (then with back-off up to {} s)",
+                         busName, error.what(), reconnectBackoff_.count(), maxReconnectBackoff.count() / 1000);
+        else
+            spdlog::debug("D-Bus: still no system bus: {}; next try in {} ms", error.what(), reconnectBackoff_.count());
+        failureReported_ = true;
+        scheduleReconnect();
+        return;
+    }
+    connection_ = std::move(connection);
+    objects_ = std::move(objects);
+    spdlog::info("D-Bus: serving {} on the system bus{}", busName, everConnected_ ? " again" : "");
+    everConnected_ = true;
+    failureReported_ = false;
+    reconnectBackoff_ = firstReconnectBackoff;
+    // Messages may have arrived while the name was requested: they wait in sd-bus, not in the socket.
+    processSource_->triggerOnce();
+    try {
+        watch();
+    } catch (const std::exception &error) {
+        disconnect(error.what());
+    }
+}
+
+void BusService::disconnect(std::string_view why)
+{
+    spdlog::warn("D-Bus: lost the system bus ({}); routes and the broker go on, connecting again in {} ms", why,
+                 reconnectBackoff_.count());
+    io_.reset();
+    ioFd_ = -1;
+    ioEvents_ = 0;
+    timeoutTimer_->disable();
+    processSource_->disable();
+    objects_.reset();
+    connection_.reset();
+    failureReported_ = true; // the failed attempts that follow are debug lines
+    scheduleReconnect();
+}
+
+void BusService::scheduleReconnect()
+{
+    reconnectTimer_->armIn(reconnectBackoff_);
+    reconnectBackoff_ = std::min(reconnectBackoff_ * 2, maxReconnectBackoff);
+}
+
+void BusService::process()
+{
+    if (!connection_)
+        return;
+    try {
+        int handled = 0;
+        while (connection_->processPendingRequest()) {
+            if (++handled == maxMessagesPerRound) {
+                processSource_->triggerOnce();
+                break;
+            }
+        }
+        watch();
+    } catch (const std::exception &error) {
+        // sd-bus reports a closed connection (the bus went away) as an error from here.
+        disconnect(error.what());
+    }
+}
+
+void BusService::watch()
+{
+    auto data = connection_->getEventLoopPollData();
+    uint32_t events = (data.events & POLLIN ? EPOLLIN : 0u) | (data.events & POLLOUT ? EPOLLOUT : 0u);
+    if (!io_ || data.fd != ioFd_ || events != ioEvents_) {
+        io_.reset();
+        io_ = loop_.addIo(data.fd, events, [this](uint32_t) { process(); });
+        ioFd_ = data.fd;
+        ioEvents_ = events;
+    }
+    if (data.timeout_usec == UINT64_MAX) {
+        timeoutTimer_->disable();
+    } else {
+        uint64_t now = monotonicMicroseconds();
+        timeoutTimer_->armIn(std::chrono::microseconds(data.timeout_usec > now ? data.timeout_usec - now : 0));
+    }
+}
+
+void BusService::policyApplied()
+{
+    if (!connection_)
+        return;
+    try {
+        objects_->refresh();
+        watch(); // a signal that did not fit the socket waits for EPOLLOUT
+    } catch (const std::exception &error) {
+        disconnect(error.what());
+    }
+}
+
+} // namespace ifpin

@@ -1,0 +1,52 @@
+// What the org.ifpin1.Role object of one role shows (docs/dbus-api.md), as plain values computed from
+// the policy, the kernel facts and the broker's counters; and which of them changed, for
+// PropertiesChanged. Pure, so the mapping is a unit test.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "kernel/kernel_state.hpp"
+#include "routes/route_planner.hpp"
+#include "routes/route_policy.hpp"
+#include "broker/socket_broker.hpp"
+
+namespace ifpin {
+
+struct RoleProperties {
+    std::string name;
+    std::string interface;
+    uint32_t metric = 0;
+    std::string gateway4; // empty when unknown or on-link
+    std::string gateway6;
+    bool gateway4Learned = false;
+    bool gateway6Learned = false;
+    std::string state;     // roleStateName()
+    std::string linkState; // up, down, no-carrier, missing
+    bool route4InPlace = false;
+    bool route6InPlace = false;
+    uint64_t restorations = 0;
+    std::vector<std::string> outrankedBy; // "default via X dev Y metric M proto P"
+    uint64_t socketsServed = 0;            // not signalled (see the XML)
+    uint64_t requestsDenied = 0;           // not signalled
+
+    friend bool operator==(const RoleProperties &, const RoleProperties &) = default;
+};
+
+// "up", "down" (administratively), "no-carrier" (up without carrier) or "missing".
+std::string linkStateName(const LinkFact *link);
+
+// "default via 192.0.2.9 dev other0 metric 5 proto 3"
+std::string describeForeignRoute(const RouteFact &route, const KernelState &kernel);
+
+// status is null before the first reconcile has seen the role.
+RoleProperties describeRole(const RoleConfig &role, const RoleStatus *status, const KernelState &kernel,
+                            std::span<const OutrankingRoute> outranking, const BrokerCounters &counters);
+
+// The D-Bus names of the signalled properties that differ (Name and the counters never are).
+std::vector<std::string> changedProperties(const RoleProperties &before, const RoleProperties &after);
+
+} // namespace ifpin

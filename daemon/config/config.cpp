@@ -1,0 +1,443 @@
+// Reading ifpind.toml: the TOML walk over the schema, and the file itself. Checks on single
+// values (names, paths, numbers) live in config_validation.cpp.
+#include "config/config.hpp"
+#include "config/config_validation.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <map>
+#include <span>
+#include <system_error>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <toml++/toml.h>
+
+#if !TOML_EXCEPTIONS
+#error "config.cpp relies on toml::parse throwing toml::parse_error"
+#endif
+
+namespace ifpin {
+
+
+namespace {
+
+using namespace config_validation;
+
+constexpr std::array<std::string_view, 2> topLevelKeys{"daemon", "role"};
+constexpr std::array<std::string_view, 6> daemonKeys{
+    "socket", "state_directory", "table", "remove_routes_on_exit", "log_level", "admin_group"};
+constexpr std::array<std::string_view, 6> roleKeys{
+    "interface", "metric", "gateway4", "gateway6", "allow_users", "allow_groups"};
+
+// A config file is a few hundred bytes; the limit keeps a wrong path (a log, a device) harmless.
+constexpr size_t maxConfigFileSize = 1024 * 1024;
+
+enum class Presence { optional, required };
+
+uint32_t lineOf(const toml::node &node)
+{
+    return node.source().begin.line;
+}
+
+// Gathers the errors of one source, so that every check reports and the walk carries on.
+class ErrorList {
+public:
+    explicit ErrorList(std::string_view source) : source_(source) {}
+
+    void add(uint32_t line, std::string key, std::string message)
+    {
+        errors_.push_back({source_, line, std::move(key), std::move(message)});
+    }
+    void add(const toml::node &at, std::string key, std::string message)
+    {
+        add(lineOf(at), std::move(key), std::move(message));
+    }
+    bool empty() const { return errors_.empty(); }
+
+    // In file order, the order a person fixes them in; toml++ hands out keys alphabetically.
+    std::vector<ConfigError> take()
+    {
+        std::stable_sort(errors_.begin(), errors_.end(),
+                         [](const ConfigError &a, const ConfigError &b) { return a.line < b.line; });
+        return std::move(errors_);
+    }
+
+private:
+    std::string source_;
+    std::vector<ConfigError> errors_;
+};
+
+// One TOML table being read, with its dotted path so that errors can name each key.
+class TableReader {
+public:
+    TableReader(const toml::table &table, std::string path, ErrorList &errors)
+        : table_(table), path_(std::move(path)), errors_(errors)
+    {
+    }
+
+    std::string keyPath(std::string_view key) const
+    {
+        return path_.empty() ? tomlKeySegment(key) : path_ + "." + tomlKeySegment(key);
+    }
+
+    const toml::node *find(std::string_view key) const { return table_.get(key); }
+
+    // Reports at the key's line, or at its table's line when the key is absent: the closest
+    // place to add it.
+    void report(std::string_view key, std::string message) const
+    {
+        const toml::node *node = find(key);
+        errors_.add(node ? lineOf(*node) : lineOf(table_), keyPath(key), std::move(message));
+    }
+
+    void rejectUnknownKeys(std::span<const std::string_view> allowed) const
+    {
+        for (const auto &[key, value] : table_) {
+            if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end())
+                report(key.str(), "unknown key; expected one of: " + joinWords(allowed));
+        }
+    }
+
+    // The node at key when it is there with the wanted type; otherwise reports and gives null.
+    const toml::node *findOfType(std::string_view key, Presence presence, toml::node_type type,
+                                 std::string_view expected) const
+    {
+        const toml::node *node = find(key);
+        if (!node) {
+            if (presence == Presence::required)
+                report(key, "required key is missing; expected " + std::string(expected));
+            return nullptr;
+        }
+        if (node->type() != type) {
+            report(key, typeMismatch(expected, node->type()));
+            return nullptr;
+        }
+        return node;
+    }
+
+    std::optional<int64_t> integer(std::string_view key, Presence presence) const
+    {
+        const toml::node *node = findOfType(key, presence, toml::node_type::integer, "an integer");
+        return node ? std::optional(node->as_integer()->get()) : std::nullopt;
+    }
+
+    std::optional<bool> boolean(std::string_view key) const
+    {
+        const toml::node *node = findOfType(key, Presence::optional, toml::node_type::boolean, "a boolean");
+        return node ? std::optional(node->as_boolean()->get()) : std::nullopt;
+    }
+
+    // A string that findProblem accepts; NUL characters are refused first, since every string
+    // of ours ends up as a C string (a path, an interface name).
+    template <typename ProblemFinder>
+    std::optional<std::string> validString(std::string_view key, Presence presence,
+                                           ProblemFinder findProblem) const
+    {
+        const toml::node *node = findOfType(key, presence, toml::node_type::string, "a string");
+        if (!node)
+            return std::nullopt;
+        const std::string &text = node->as_string()->get();
+        auto problem = text.find('\0') != std::string::npos
+                           ? std::optional<std::string>("expected text without NUL characters")
+                           : findProblem(text);
+        return check(key, problem) ? std::optional(text) : std::nullopt;
+    }
+
+    // Reports the problem, if any, against key; true when there was none.
+    bool check(std::string_view key, const std::optional<std::string> &problem) const
+    {
+        if (problem)
+            report(key, *problem);
+        return !problem;
+    }
+
+    ErrorList &errors() const { return errors_; }
+
+private:
+    const toml::table &table_;
+    std::string path_;
+    ErrorList &errors_;
+};
+
+// "table" may be a name, a number, or a number written as a string. A name is kept as written
+// for logs; a number is shown by its name when rt_tables gives it one.
+void readRoutingTable(const TableReader &reader, const RoutingTableNames &tables, DaemonConfig &daemon)
+{
+    const toml::node *node = reader.find("table");
+    if (!node)
+        return;
+    if (const auto *number = node->as_integer()) {
+        if (reader.check("table", tableNumberProblem(number->get()))) {
+            daemon.table = static_cast<uint32_t>(number->get());
+            daemon.tableName = tables.nameOf(daemon.table);
+        }
+    } else if (node->is_string()) {
+        auto text = reader.validString("table", Presence::optional,
+                                       [&tables](std::string_view t) { return tableTextProblem(t, tables); });
+        if (text) {
+            daemon.table = tables.resolve(*text).value();
+            daemon.tableName = isDecimal(*text) ? tables.nameOf(daemon.table) : *text;
+        }
+    } else {
+        reader.report("table", typeMismatch("a routing table name or number", node->type()));
+    }
+}
+
+DaemonConfig parseDaemon(const toml::node *node, const RoutingTableNames &tables, ErrorList &errors)
+{
+    DaemonConfig daemon;
+    if (!node)
+        return daemon; // every daemon setting has a default
+    const toml::table *table = node->as_table();
+    if (!table) {
+        errors.add(*node, "daemon", typeMismatch("a table", node->type()));
+        return daemon;
+    }
+    TableReader reader(*table, "daemon", errors);
+    reader.rejectUnknownKeys(daemonKeys);
+    if (auto socket = reader.validString("socket", Presence::optional, socketPathProblem))
+        daemon.socketPath = *socket;
+    if (auto directory = reader.validString("state_directory", Presence::optional, absolutePathProblem))
+        daemon.stateDirectory = *directory;
+    readRoutingTable(reader, tables, daemon);
+    if (auto remove = reader.boolean("remove_routes_on_exit"))
+        daemon.removeRoutesOnExit = *remove;
+    if (auto level = reader.validString("log_level", Presence::optional, logLevelProblem))
+        daemon.logLevel = *level;
+    auto groupProblem = [](std::string_view group) { return allowListEntryProblem("group", group, {}); };
+    if (auto group = reader.validString("admin_group", Presence::optional, groupProblem))
+        daemon.adminGroup = *group;
+    return daemon;
+}
+
+// Two roles on one interface, or with one metric, would install routes that replace each other.
+class RoleClashCheck {
+public:
+    void claimInterface(const std::string &interface, const std::string &role, const TableReader &reader)
+    {
+        auto [owner, isNew] = interfaceOwners_.try_emplace(interface, role);
+        if (!isNew)
+            reader.report("interface",
+                          "interface " + interface + " is already used by role " + owner->second);
+    }
+
+    void claimMetric(uint32_t metric, const std::string &role, const TableReader &reader)
+    {
+        auto [owner, isNew] = metricOwners_.try_emplace(metric, role);
+        if (!isNew)
+            reader.report("metric",
+                          "metric " + std::to_string(metric) + " is already used by role " + owner->second);
+    }
+
+private:
+    std::map<std::string, std::string> interfaceOwners_;
+    std::map<uint32_t, std::string> metricOwners_;
+};
+
+std::optional<uint32_t> readMetric(const TableReader &reader)
+{
+    auto metric = reader.integer("metric", Presence::required);
+    if (!metric || !reader.check("metric", metricProblem(*metric)))
+        return std::nullopt;
+    return static_cast<uint32_t>(*metric);
+}
+
+std::optional<IpAddress> readGateway(const TableReader &reader, std::string_view key, Family family)
+{
+    auto text = reader.validString(key, Presence::optional,
+                                   [family](std::string_view t) { return gatewayProblem(family, t); });
+    return text ? IpAddress::parse(family, *text) : std::nullopt;
+}
+
+// allow_users / allow_groups: names or decimal ids, each at most once.
+std::vector<std::string> readNameList(const TableReader &reader, std::string_view key, std::string_view kind)
+{
+    const toml::node *node =
+        reader.findOfType(key, Presence::optional, toml::node_type::array, "an array of strings");
+    if (!node)
+        return {};
+    std::vector<std::string> names;
+    const toml::array &entries = *node->as_array();
+    for (size_t index = 0; index < entries.size(); ++index) {
+        const toml::node &entry = *entries.get(index);
+        std::string entryKey = reader.keyPath(key) + "[" + std::to_string(index) + "]";
+        const auto *name = entry.as_string();
+        if (!name) {
+            std::string expected = "a string (" + allowListEntryDescription(kind) + ")";
+            reader.errors().add(entry, entryKey, typeMismatch(expected, entry.type()));
+        } else if (auto problem = allowListEntryProblem(kind, name->get(), names)) {
+            reader.errors().add(entry, entryKey, *problem);
+        } else {
+            names.push_back(name->get());
+        }
+    }
+    return names;
+}
+
+RoleConfig parseRole(const std::string &name, const TableReader &reader, RoleClashCheck &clashes)
+{
+    reader.rejectUnknownKeys(roleKeys);
+    RoleConfig role;
+    role.name = name;
+    if (auto interface = reader.validString("interface", Presence::required, interfaceNameProblem)) {
+        clashes.claimInterface(*interface, name, reader);
+        role.interface = *interface;
+    }
+    if (auto metric = readMetric(reader)) {
+        clashes.claimMetric(*metric, name, reader);
+        role.metric = *metric;
+    }
+    role.gateway4 = readGateway(reader, "gateway4", Family::inet);
+    role.gateway6 = readGateway(reader, "gateway6", Family::inet6);
+    role.allowUsers = readNameList(reader, "allow_users", "user");
+    role.allowGroups = readNameList(reader, "allow_groups", "group");
+    return role;
+}
+
+// toml++ keeps a table's keys sorted by name; the file's order is the one people expect to see.
+std::vector<std::pair<std::string, const toml::node *>> inFileOrder(const toml::table &table)
+{
+    std::vector<std::pair<std::string, const toml::node *>> entries;
+    for (const auto &[key, value] : table)
+        entries.emplace_back(std::string(key.str()), &value);
+    std::stable_sort(entries.begin(), entries.end(), [](const auto &a, const auto &b) {
+        const auto &first = a.second->source().begin;
+        const auto &second = b.second->source().begin;
+        return std::tie(first.line, first.column) < std::tie(second.line, second.column);
+    });
+    return entries;
+}
+
+std::vector<RoleConfig> parseRoles(const toml::node &node, ErrorList &errors)
+{
+    const toml::table *roles = node.as_table();
+    if (!roles) {
+        errors.add(node, "role", typeMismatch("a table of roles ([role.NAME] sections)", node.type()));
+        return {};
+    }
+    std::vector<RoleConfig> result;
+    RoleClashCheck clashes;
+    for (const auto &[name, roleNode] : inFileOrder(*roles)) {
+        std::string path = "role." + tomlKeySegment(name);
+        if (auto problem = roleNameProblem(name))
+            errors.add(*roleNode, path, *problem);
+        const toml::table *table = roleNode->as_table();
+        if (!table) {
+            errors.add(*roleNode, path, typeMismatch("a table", roleNode->type()));
+            continue;
+        }
+        result.push_back(parseRole(name, TableReader(*table, path, errors), clashes));
+    }
+    return result;
+}
+
+Config parseDocument(const toml::table &root, const RoutingTableNames &tables, ErrorList &errors)
+{
+    TableReader(root, "", errors).rejectUnknownKeys(topLevelKeys);
+    Config config;
+    config.daemon = parseDaemon(root.get("daemon"), tables, errors);
+    if (const toml::node *roles = root.get("role"))
+        config.roles = parseRoles(*roles, errors);
+    return config;
+}
+
+uint32_t lineAtOffset(std::string_view text, size_t offset)
+{
+    return 1 + static_cast<uint32_t>(std::count(text.begin(), text.begin() + offset, '\n'));
+}
+
+// Stops soon after the size limit, so that a huge file or an endless device costs nothing.
+std::optional<std::string> readSmallFile(const std::string &path, std::string &problem)
+{
+    auto cannotRead = [&path] {
+        return "cannot read " + path + ": " + std::generic_category().message(errno);
+    };
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        problem = cannotRead();
+        return std::nullopt;
+    }
+    std::string text;
+    std::array<char, 16384> buffer;
+    while (text.size() <= maxConfigFileSize) {
+        ssize_t count = ::read(fd, buffer.data(), buffer.size());
+        if (count == 0)
+            break;
+        if (count > 0) {
+            text.append(buffer.data(), static_cast<size_t>(count));
+        } else if (errno != EINTR) {
+            problem = cannotRead();
+            break;
+        }
+    }
+    ::close(fd);
+    if (problem.empty() && text.size() > maxConfigFileSize)
+        problem = "file is larger than 1 MiB";
+    return problem.empty() ? std::optional(std::move(text)) : std::nullopt;
+}
+
+} // namespace
+
+const RoleConfig *Config::findRole(std::string_view name) const
+{
+    auto found = std::find_if(roles.begin(), roles.end(),
+                              [name](const RoleConfig &role) { return role.name == name; });
+    return found == roles.end() ? nullptr : &*found;
+}
+
+std::string ConfigError::toString() const
+{
+    std::string text = source;
+    if (line != 0)
+        text += ":" + std::to_string(line);
+    text += ": ";
+    if (!key.empty())
+        text += key + ": ";
+    return text + message;
+}
+
+ConfigResult parseConfig(std::string_view text, std::string_view sourceName, const RoutingTableNames &tables)
+{
+    ErrorList errors(sourceName);
+    try {
+        // toml++ would complain about a control character; saying "not text" is more helpful.
+        if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
+            errors.add(lineAtOffset(text, nul), "", "contains a NUL byte; expected a text file");
+            return {std::nullopt, errors.take()};
+        }
+        // An empty file is what a write cut short leaves (a full disk, a crashed editor, `>` instead
+        // of `>>`). Taken as "no roles" at a reload it would remove every route ifpind manages.
+        if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+            errors.add(0, "", "the file is empty; a configuration that manages nothing says so in a comment");
+            return {std::nullopt, errors.take()};
+        }
+        toml::table root = toml::parse(text, sourceName);
+        Config config = parseDocument(root, tables, errors);
+        if (errors.empty())
+            return {std::move(config), {}};
+    } catch (const toml::parse_error &error) {
+        errors.add(error.source().begin.line, "", std::string(error.description()));
+    } catch (const std::exception &error) {
+        errors.add(0, "", std::string("cannot parse: ") + error.what());
+    } catch (...) {
+        errors.add(0, "", "cannot parse: unknown failure");
+    }
+    return {std::nullopt, errors.take()};
+}
+
+ConfigResult loadConfigFile(const std::string &path, const RoutingTableNames &tables)
+{
+    try {
+        std::string problem;
+        if (auto text = readSmallFile(path, problem))
+            return parseConfig(*text, path, tables);
+        return {std::nullopt, {ConfigError{path, 0, "", problem}}};
+    } catch (const std::exception &error) {
+        return {std::nullopt, {ConfigError{path, 0, "", std::string("cannot read: ") + error.what()}}};
+    }
+}
+
+} // namespace ifpin

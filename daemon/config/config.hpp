@@ -1,0 +1,73 @@
+// ifpind's configuration: the TOML schema (docs/configuration.md) parsed into plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ip_address.hpp"
+#include "config/routing_table_names.hpp"
+
+namespace ifpin {
+
+struct RoleConfig {
+    std::string name;
+    std::string interface;
+    uint32_t metric = 0;
+    std::optional<IpAddress> gateway4;
+    std::optional<IpAddress> gateway6;
+    std::vector<std::string> allowUsers;
+    std::vector<std::string> allowGroups;
+
+    const std::optional<IpAddress> &gateway(Family family) const
+    {
+        return family == Family::inet ? gateway4 : gateway6;
+    }
+    friend bool operator==(const RoleConfig &, const RoleConfig &) = default;
+};
+
+struct DaemonConfig {
+    std::string socketPath = "/run/ifpind/ifpind.sock";
+    std::string stateDirectory = "/var/lib/ifpind";
+    uint32_t table = 254;
+    std::string tableName = "main";
+    bool removeRoutesOnExit = false;
+    std::string logLevel = "info";
+    std::string adminGroup = "ifpin-admin"; // may change the policy over D-Bus (a name or decimal gid)
+    friend bool operator==(const DaemonConfig &, const DaemonConfig &) = default;
+};
+
+struct Config {
+    DaemonConfig daemon;
+    std::vector<RoleConfig> roles; // in the order the file names them
+
+    const RoleConfig *findRole(std::string_view name) const;
+    friend bool operator==(const Config &, const Config &) = default;
+};
+
+// One problem found in a config file, located for a person to fix it.
+struct ConfigError {
+    std::string source; // the file name
+    uint32_t line = 0;  // 1-based; a missing key points at its table; 0 when unreadable
+    std::string key;    // dotted path, e.g. "role.media.metric"; empty for syntax errors
+    std::string message;
+
+    // "SOURCE:LINE: KEY: MESSAGE" (LINE and KEY are left out when unknown).
+    std::string toString() const;
+};
+
+struct ConfigResult {
+    std::optional<Config> config; // set only when errors is empty
+    std::vector<ConfigError> errors;
+};
+
+// Parses and validates TOML text. sourceName is used in errors only.
+ConfigResult parseConfig(std::string_view text, std::string_view sourceName,
+                         const RoutingTableNames &tables);
+
+// Reads and parses a file; an unreadable file is one error naming the path and errno's text.
+ConfigResult loadConfigFile(const std::string &path, const RoutingTableNames &tables);
+
+} // namespace ifpin

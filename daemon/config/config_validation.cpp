@@ -1,0 +1,244 @@
+// Checks on single config values, kept apart from the TOML walk in config.cpp so each rule reads
+// on its own. Every check answers with the message for the person editing the file, phrased
+// "expected ..., got ...", or with nothing when the value is fine.
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <sys/un.h>
+
+#include <toml++/toml.h>
+
+#include "config/config_validation.hpp"
+
+namespace ifpin::config_validation {
+namespace {
+
+constexpr size_t maxRoleNameLength = 32;
+constexpr size_t maxInterfaceNameLength = 15; // IFNAMSIZ less the terminating NUL
+// sun_path less its terminating NUL.
+constexpr size_t maxSocketPathLength = sizeof(sockaddr_un::sun_path) - 1;
+constexpr std::array<std::string_view, 7> logLevels{
+    "trace", "debug", "info", "warning", "error", "critical", "off"};
+
+bool isBareKeyCharacter(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+// The kernel's isspace(), which dev_valid_name() refuses.
+bool isKernelSpace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+bool contains(std::string_view text, char c)
+{
+    return text.find(c) != std::string_view::npos;
+}
+
+std::string describeFamily(Family family)
+{
+    return family == Family::inet ? "an IPv4 address" : "an IPv6 address";
+}
+
+} // namespace
+
+// Shows a value as a TOML basic string would, so a stray space or control character is visible.
+std::string quoted(std::string_view text)
+{
+    std::string result = "\"";
+    for (char c : text) {
+        auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            result += '\\';
+            result += c;
+        } else if (byte < 0x20 || byte == 0x7f) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04X", byte);
+            result += escaped;
+        } else {
+            result += c;
+        }
+    }
+    return result + "\"";
+}
+
+// A key as it would be written in a dotted TOML path: bare when it can be, quoted otherwise.
+std::string tomlKeySegment(std::string_view key)
+{
+    bool bare = !key.empty() && std::all_of(key.begin(), key.end(), isBareKeyCharacter);
+    return bare ? std::string(key) : quoted(key);
+}
+
+std::string joinWords(std::span<const std::string_view> words)
+{
+    std::string result;
+    for (std::string_view word : words) {
+        if (!result.empty())
+            result += ", ";
+        result += word;
+    }
+    return result;
+}
+
+namespace {
+
+std::string describeType(toml::node_type type)
+{
+    switch (type) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a floating-point number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+    }
+    return "nothing";
+}
+
+} // namespace
+
+std::string typeMismatch(std::string_view expected, toml::node_type found)
+{
+    return "expected " + std::string(expected) + ", got " + describeType(found);
+}
+
+// Role names are typed on command lines and printed in logs, so they keep to an alphabet that
+// needs no quoting anywhere.
+std::optional<std::string> roleNameProblem(std::string_view name)
+{
+    if (!name.empty() && name.size() <= maxRoleNameLength &&
+        std::all_of(name.begin(), name.end(), isBareKeyCharacter))
+        return std::nullopt;
+    return "invalid role name " + quoted(name) +
+           "; expected 1 to 32 characters from A-Z, a-z, 0-9, '_' and '-'";
+}
+
+// The rules of the kernel's dev_valid_name(), so a name we accept is one the kernel can have.
+std::optional<std::string> interfaceNameProblem(std::string_view name)
+{
+    std::string_view reason;
+    if (name.empty())
+        reason = "it is empty";
+    else if (name.size() > maxInterfaceNameLength)
+        reason = "it is longer than 15 bytes";
+    else if (name == "." || name == "..")
+        reason = "it is reserved";
+    else if (contains(name, '/'))
+        reason = "it contains '/'";
+    else if (contains(name, ':'))
+        reason = "it contains ':'";
+    else if (std::any_of(name.begin(), name.end(), isKernelSpace))
+        reason = "it contains whitespace";
+    else
+        return std::nullopt;
+    std::string expected = "an interface name (1 to 15 bytes, no '/', ':' or whitespace, not \".\" or \"..\")";
+    return "expected " + expected + ", got " + quoted(name) + ": " + std::string(reason);
+}
+
+// Route priorities are u32 in netlink.
+std::optional<std::string> metricProblem(int64_t metric)
+{
+    if (metric >= 0 && metric <= int64_t{UINT32_MAX})
+        return std::nullopt;
+    return "expected an integer between 0 and 4294967295, got " + std::to_string(metric);
+}
+
+bool isDecimal(std::string_view text)
+{
+    return !text.empty() &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Table ids are u32 in netlink, and 0 means "unspecified" rather than a table.
+std::optional<std::string> tableNumberProblem(int64_t table)
+{
+    if (table >= 1 && table <= int64_t{UINT32_MAX})
+        return std::nullopt;
+    return "expected a routing table number between 1 and 4294967295, got " + std::to_string(table);
+}
+
+std::optional<std::string> tableTextProblem(std::string_view text, const RoutingTableNames &tables)
+{
+    if (tables.resolve(text))
+        return std::nullopt;
+    if (isDecimal(text))
+        return "expected a routing table number between 1 and 4294967295, got " + std::string(text);
+    return "unknown routing table name " + quoted(text) + "; expected a name from rt_tables or a number";
+}
+
+// A relative path would depend on the working directory the daemon happens to be started in.
+std::optional<std::string> absolutePathProblem(std::string_view path)
+{
+    if (path.starts_with('/'))
+        return std::nullopt;
+    return "expected an absolute path, got " + quoted(path);
+}
+
+std::optional<std::string> socketPathProblem(std::string_view path)
+{
+    if (auto problem = absolutePathProblem(path))
+        return problem;
+    if (path.size() <= maxSocketPathLength)
+        return std::nullopt;
+    return "expected a socket path of at most " + std::to_string(maxSocketPathLength) +
+           " bytes (the size of sockaddr_un), got " + std::to_string(path.size()) + " bytes";
+}
+
+std::optional<std::string> logLevelProblem(std::string_view level)
+{
+    if (std::find(logLevels.begin(), logLevels.end(), level) != logLevels.end())
+        return std::nullopt;
+    return "expected one of: " + joinWords(logLevels) + "; got " + quoted(level);
+}
+
+// A gateway must be a unicast address of the role's family: an address of the other family is
+// the likeliest slip, so it gets its own words.
+std::optional<std::string> gatewayProblem(Family family, std::string_view text)
+{
+    Family otherFamily = family == Family::inet ? Family::inet6 : Family::inet;
+    auto address = IpAddress::parse(family, text);
+    if (!address && IpAddress::parse(otherFamily, text))
+        return "expected " + describeFamily(family) + ", got " + describeFamily(otherFamily) + " (" +
+               std::string(text) + ")";
+    if (!address)
+        return "expected " + describeFamily(family) + ", got " + quoted(text);
+    std::string_view kind;
+    if (address->isUnspecified())
+        kind = "the unspecified address";
+    else if (address->isMulticast())
+        kind = "a multicast address";
+    else if (address->isReservedForGateway())
+        kind = "a reserved address";
+    else
+        return std::nullopt;
+    return "expected a unicast gateway address, got " + std::string(kind) + " (" + address->toString() + ")";
+}
+
+std::string allowListEntryDescription(std::string_view kind)
+{
+    return "a " + std::string(kind) + " name or a decimal " + std::string(kind) + " id";
+}
+
+// kind is "user" or "group".
+std::optional<std::string> allowListEntryProblem(std::string_view kind, std::string_view entry,
+                                                 std::span<const std::string> earlierEntries)
+{
+    if (entry.empty() || contains(entry, '\0'))
+        return "expected " + allowListEntryDescription(kind) + ", got " + quoted(entry);
+    if (std::find(earlierEntries.begin(), earlierEntries.end(), entry) != earlierEntries.end())
+        return "duplicate entry " + quoted(entry) + "; each " + std::string(kind) + " may be listed once";
+    return std::nullopt;
+}
+
+} // namespace ifpin::config_validation

@@ -1,0 +1,235 @@
+#include "config/runtime_overrides.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config_validation.hpp"
+
+namespace ifpin {
+
+namespace {
+
+using nlohmann::json;
+using namespace config_validation;
+
+constexpr int formatVersion = 1;
+
+std::string gatewayKey(Family family)
+{
+    return family == Family::inet ? "gateway4" : "gateway6";
+}
+
+std::string gatewayText(const GatewayOverride &gateway)
+{
+    return gateway.address ? gateway.address->toString() : "";
+}
+
+// One role's entry; problems go to skipped, naming the role and key.
+RoleOverride parseRoleEntry(const std::string &name, const json &entry, std::vector<std::string> &skipped)
+{
+    RoleOverride result;
+    auto skip = [&](std::string_view key, const std::string &why) {
+        skipped.push_back("roles." + name + "." + std::string(key) + ": " + why);
+    };
+    for (const auto &[key, value] : entry.items()) {
+        if (key == "metric") {
+            if (!value.is_number_integer()) {
+                skip(key, "expected an integer");
+            } else {
+                bool huge = value.is_number_unsigned() && value.get<uint64_t>() > uint64_t{INT64_MAX};
+                if (auto problem = metricProblem(huge ? INT64_MAX : value.get<int64_t>()))
+                    skip(key, *problem);
+                else
+                    result.metric = value.get<uint32_t>();
+            }
+        } else if (key == "interface") {
+            if (!value.is_string())
+                skip(key, "expected a string");
+            else if (auto problem = interfaceNameProblem(value.get<std::string>()))
+                skip(key, *problem);
+            else
+                result.interface = value.get<std::string>();
+        } else if (key == "gateway4" || key == "gateway6") {
+            Family family = key == "gateway4" ? Family::inet : Family::inet6;
+            if (!value.is_string()) {
+                skip(key, "expected a string");
+            } else if (value.get<std::string>().empty()) {
+                result.gateway(family) = GatewayOverride{};
+            } else if (auto problem = gatewayProblem(family, value.get<std::string>())) {
+                skip(key, *problem);
+            } else {
+                result.gateway(family) = GatewayOverride{IpAddress::parse(family, value.get<std::string>())};
+            }
+        } else {
+            skip(key, "unknown key");
+        }
+    }
+    return result;
+}
+
+} // namespace
+
+std::string overridesToJson(const RuntimeOverrides &overrides)
+{
+    json roles = json::object();
+    for (const auto &[name, override] : overrides) {
+        if (override.empty())
+            continue;
+        json entry = json::object();
+        if (override.metric)
+            entry["metric"] = *override.metric;
+        if (override.interface)
+            entry["interface"] = *override.interface;
+        if (override.gateway4)
+            entry["gateway4"] = gatewayText(*override.gateway4);
+        if (override.gateway6)
+            entry["gateway6"] = gatewayText(*override.gateway6);
+        roles[name] = std::move(entry);
+    }
+    json document = {{"version", formatVersion}, {"roles", std::move(roles)}};
+    return document.dump(2) + "\n";
+}
+
+ParsedOverrides overridesFromJson(std::string_view text)
+{
+    ParsedOverrides result;
+    json document = json::parse(text, nullptr, false);
+    if (document.is_discarded()) {
+        result.unusable = "not valid JSON";
+        return result;
+    }
+    if (!document.is_object() || !document.contains("version") || document["version"] != formatVersion) {
+        result.unusable = "expected a JSON object with \"version\": " + std::to_string(formatVersion);
+        return result;
+    }
+    if (!document.contains("roles"))
+        return result;
+    const json &roles = document["roles"];
+    if (!roles.is_object()) {
+        result.unusable = "\"roles\" is not a JSON object";
+        return result;
+    }
+    for (const auto &[name, entry] : roles.items()) {
+        if (auto problem = roleNameProblem(name)) {
+            result.skipped.push_back("roles: " + *problem);
+            continue;
+        }
+        if (!entry.is_object()) {
+            result.skipped.push_back("roles." + name + ": expected a JSON object");
+            continue;
+        }
+        RoleOverride override = parseRoleEntry(name, entry, result.skipped);
+        if (!override.empty())
+            result.overrides[name] = std::move(override);
+    }
+    return result;
+}
+
+void applyOverride(RoleConfig &role, const RoleOverride &override)
+{
+    if (override.metric)
+        role.metric = *override.metric;
+    if (override.interface)
+        role.interface = *override.interface;
+    if (override.gateway4)
+        role.gateway4 = override.gateway4->address;
+    if (override.gateway6)
+        role.gateway6 = override.gateway6->address;
+}
+
+std::optional<std::string> findClash(const std::vector<RoleConfig> &roles, std::string_view role)
+{
+    auto self = std::find_if(roles.begin(), roles.end(), [&](const RoleConfig &r) { return r.name == role; });
+    if (self == roles.end())
+        return std::nullopt;
+    for (const auto &other : roles) {
+        if (other.name == self->name)
+            continue;
+        if (other.metric == self->metric)
+            return "metric " + std::to_string(self->metric) + " is already used by role " + other.name;
+        if (other.interface == self->interface)
+            return "interface " + self->interface + " is already used by role " + other.name;
+    }
+    return std::nullopt;
+}
+
+MergedConfig mergeOverrides(const Config &file, const RuntimeOverrides &overrides)
+{
+    MergedConfig merged{file, {}, {}};
+    for (const auto &[name, override] : overrides) {
+        if (!file.findRole(name))
+            merged.dropped.push_back("runtime change of role " + name + " (" + describeOverride(override) +
+                                     ") dropped: the configuration file has no role " + name);
+        else if (!override.empty())
+            merged.applied[name] = override;
+    }
+    for (auto &role : merged.config.roles)
+        if (auto found = merged.applied.find(role.name); found != merged.applied.end())
+            applyOverride(role, found->second);
+
+    // Take back one clashing value at a time until none clashes. Each step removes one override, so
+    // this ends; two values from the file never clash (the file was validated).
+    auto &roles = merged.config.roles;
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (size_t i = 0; i < roles.size() && !changed; ++i)
+            for (size_t j = i + 1; j < roles.size() && !changed; ++j)
+                for (bool metric : {true, false}) {
+                    bool same = metric ? roles[i].metric == roles[j].metric : roles[i].interface == roles[j].interface;
+                    if (!same)
+                        continue;
+                    // The later role's override gives way first, then the earlier one's.
+                    for (size_t index : {j, i}) {
+                        auto found = merged.applied.find(roles[index].name);
+                        if (found == merged.applied.end() || !(metric ? found->second.metric.has_value()
+                                                                      : found->second.interface.has_value()))
+                            continue;
+                        RoleConfig &role = roles[index];
+                        const RoleConfig &other = roles[index == i ? j : i];
+                        const RoleConfig &original = *file.findRole(role.name);
+                        RoleOverride &override = found->second;
+                        std::string field = metric ? "metric " : "interface ";
+                        std::string value = metric ? std::to_string(role.metric) : role.interface;
+                        std::string fileValue = metric ? std::to_string(original.metric) : original.interface;
+                        merged.dropped.push_back("runtime " + field + value + " of role " + role.name +
+                                                 " rejected: " + field + value + " is already used by role " +
+                                                 other.name + "; the configuration file's " + fileValue + " applies");
+                        if (metric) {
+                            override.metric.reset();
+                            role.metric = original.metric;
+                        } else {
+                            override.interface.reset();
+                            role.interface = original.interface;
+                        }
+                        if (override.empty())
+                            merged.applied.erase(found);
+                        changed = true;
+                        break;
+                    }
+                    if (changed)
+                        break;
+                }
+    }
+    return merged;
+}
+
+std::string describeOverride(const RoleOverride &override)
+{
+    std::vector<std::string> parts;
+    if (override.metric)
+        parts.push_back("metric " + std::to_string(*override.metric));
+    if (override.interface)
+        parts.push_back("interface " + *override.interface);
+    for (Family family : allFamilies) {
+        const auto &gateway = family == Family::inet ? override.gateway4 : override.gateway6;
+        if (gateway)
+            parts.push_back(gatewayKey(family) + " " + (gateway->address ? gateway->address->toString() : "learned"));
+    }
+    std::string text;
+    for (const auto &part : parts)
+        text += (text.empty() ? "" : ", ") + part;
+    return text.empty() ? "nothing" : text;
+}
+
+} // namespace ifpin

@@ -1,0 +1,57 @@
+// The egress guard (docs/security.md): ifpind's own nftables table, `table inet ifpind`, with one
+// rule per role that drops packets carrying the role's mark (SO_MARK, set by the broker on every
+// socket it hands out) whose output interface is not the role's. SO_BINDTODEVICE alone does not stop
+// an IPv4 sendmsg() with IP_PKTINFO naming another interface; the mark cannot be changed without
+// CAP_NET_ADMIN, so the guard does.
+//
+// Written through libnftables in one transaction whenever the roles (name, interface) change, removed
+// on a clean exit. Routes and the broker never depend on it: when nftables cannot be programmed this
+// logs one error, says "egress not guarded", hands out no marks and tries again at the next change.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "egress/egress_ruleset.hpp"
+
+struct nft_ctx;
+
+namespace ifpin {
+
+class EgressGuard {
+public:
+    EgressGuard();
+    ~EgressGuard();
+    EgressGuard(const EgressGuard &) = delete;
+    EgressGuard &operator=(const EgressGuard &) = delete;
+
+    // Writes the table for config's roles, unless the rules it wants are in force already (and the
+    // table is still there).
+    void apply(const Config &config);
+    // Deletes the table (a clean exit). Idempotent.
+    void remove();
+
+    // True while the table of the last apply() is in the kernel.
+    bool active() const { return active_; }
+    // The mark a socket of role gets; nothing when the guard is not active or role unknown.
+    std::optional<uint32_t> markOf(std::string_view role) const;
+    // Packets of role dropped so far, read from the kernel now; 0 when inactive or unreadable.
+    uint64_t dropped(std::string_view role) const;
+
+private:
+    // Runs one nft command; nft's error text when it failed.
+    std::optional<std::string> run(const std::string &command, std::string *output = nullptr) const;
+
+    nft_ctx *context_ = nullptr;
+    std::vector<EgressRule> rules_;
+    bool active_ = false;
+    bool everApplied_ = false;
+    bool failureLogged_ = false;
+};
+
+} // namespace ifpin

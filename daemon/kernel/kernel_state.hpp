@@ -1,0 +1,50 @@
+// The kernel facts ifpind follows: every link (name, flags) and the default routes of the managed
+// table. Fed by dumps and by events; each event carries the full state of its key, so applying
+// events after a dump, in order, always converges on what the kernel holds.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "kernel/kernel_facts.hpp"
+#include "kernel/netlink_messages.hpp"
+
+namespace ifpin {
+
+class KernelState {
+public:
+    explicit KernelState(uint32_t table) : table_(table) {}
+
+    uint32_t table() const { return table_; }
+    // A different table makes every route held so far meaningless: they are dropped.
+    void setTable(uint32_t table);
+
+    // --- links
+    void replaceLinks(std::vector<LinkFact> links);
+    // Returns true when something ifpind cares about changed (presence, name, up, carrier).
+    bool applyLink(const LinkMessage &message);
+    const LinkFact *linkByName(std::string_view name) const;
+    const LinkFact *linkByIndex(int ifindex) const;
+
+    // --- default routes of the managed table
+    const std::vector<RouteFact> &defaultRoutes() const { return routes_; }
+    // Replaces the routes of one family (and of one interface when ifindex != 0) with a fresh dump.
+    void replaceRoutes(Family family, int ifindex, const std::vector<RouteFact> &dumped);
+    // Applies one route event; routes of other tables are ignored. Returns true when the set changed.
+    bool applyRoute(const RouteMessage &message);
+    // The bookkeeping after ifpind's own writes succeeded, so a reconcile that runs before the
+    // kernel's notification arrives does not repeat them.
+    void noteAdded(const RouteFact &route);
+    void noteRemoved(const RouteFact &route);
+    // A deleted interface takes all its routes with it, without a notification per route.
+    void forgetRoutesOf(int ifindex);
+
+private:
+    uint32_t table_;
+    std::map<int, LinkFact> links_;
+    std::vector<RouteFact> routes_;
+};
+
+} // namespace ifpin

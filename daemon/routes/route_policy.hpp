@@ -1,0 +1,89 @@
+// The route policy at run time: the configured roles, the gateways learned for them, and what each
+// role's routes look like now. reconcile() turns policy + kernel facts into writes, through the
+// planner (what to do) and a RouteWriter (doing it).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "kernel/kernel_state.hpp"
+#include "routes/route_planner.hpp"
+#include "routes/route_writer.hpp"
+
+namespace ifpin {
+
+enum class RoleState { enforced, noGateway, linkDown, noInterface, failed };
+std::string_view roleStateName(RoleState state);
+
+struct FamilyStatus {
+    bool gatewayKnown = false;
+    bool gatewayLearned = false;    // not configured: taken from a route on the interface
+    std::optional<IpAddress> gateway; // empty with gatewayKnown: an on-link route
+    bool routeInPlace = false;
+    std::string lastError; // the kernel's answer to the last failed write, empty when none failed
+};
+
+struct RoleStatus {
+    RoleState state = RoleState::noInterface;
+    int ifindex = 0;
+    std::array<FamilyStatus, 2> families; // indexed by familyIndex()
+    uint64_t restorations = 0;            // times a kernel change made ifpind write this role's routes
+};
+
+inline size_t familyIndex(Family family)
+{
+    return family == Family::inet ? 0 : 1;
+}
+
+enum class ReconcileTrigger {
+    policy, // start, reload or a runtime change: writes are the policy being applied
+    kernel, // somebody else changed the kernel: writes are restorations
+};
+
+class RoutePolicy {
+public:
+    explicit RoutePolicy(uint8_t ownProtocol) : ownProtocol_(ownProtocol) {}
+
+    // Takes a new config. Learned gateways of roles that keep their interface are kept.
+    void setConfig(const Config &config);
+    const Config &config() const { return config_; }
+    uint8_t ownProtocol() const { return ownProtocol_; }
+
+    // Applies the policy to the kernel. Returns true when a write failed and a later retry may help.
+    bool reconcile(KernelState &kernel, RouteWriter &writer, ReconcileTrigger trigger);
+
+    // Deletes all of ifpind's routes in the managed table (a clean exit that asked for it).
+    void removeOwnRoutes(KernelState &kernel, RouteWriter &writer);
+
+    const RoleStatus *status(std::string_view role) const;
+    const std::vector<OutrankingRoute> &outranking() const { return outranking_; }
+
+private:
+    struct LearnedGateway {
+        std::string interface;
+        std::optional<IpAddress> gateway;
+    };
+    using RoleFamily = std::pair<std::string, Family>;
+
+    std::optional<std::optional<IpAddress>> gatewayFor(const RoleConfig &role, Family family, const LinkFact *link,
+                                                       const KernelState &kernel, FamilyStatus &status);
+    bool execute(const RouteChange &change, const std::string &role, KernelState &kernel, RouteWriter &writer,
+                 std::string *error);
+    void reportOutranking(const RoutePlan &plan, const KernelState &kernel);
+    std::string interfaceName(const KernelState &kernel, int ifindex) const;
+
+    uint8_t ownProtocol_;
+    Config config_;
+    std::map<RoleFamily, LearnedGateway> learned_;
+    std::map<std::string, RoleStatus, std::less<>> status_;
+    std::vector<OutrankingRoute> outranking_;
+};
+
+} // namespace ifpin

@@ -1,0 +1,95 @@
+// What a role's D-Bus object shows, and which changes are signalled.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <linux/if.h>
+
+#include "bus/role_properties.hpp"
+
+namespace ifpin {
+namespace {
+
+using testing::ElementsAre;
+using testing::IsEmpty;
+
+TEST(RoleProperties, LinkState)
+{
+    EXPECT_EQ(linkStateName(nullptr), "missing");
+    LinkFact link{3, "eth0", 0};
+    EXPECT_EQ(linkStateName(&link), "down");
+    link.flags = IFF_UP;
+    EXPECT_EQ(linkStateName(&link), "no-carrier");
+    link.flags = IFF_UP | IFF_LOWER_UP;
+    EXPECT_EQ(linkStateName(&link), "up");
+}
+
+TEST(RoleProperties, BeforeTheFirstReconcileTheConfigSpeaks)
+{
+    RoleConfig role;
+    role.name = "mgmt";
+    role.interface = "eth1";
+    role.metric = 1000;
+    role.gateway4 = IpAddress::parse("198.51.100.1");
+    KernelState kernel(254);
+    auto properties = describeRole(role, nullptr, kernel, {}, BrokerCounters{3, 1});
+    EXPECT_EQ(properties.interface, "eth1");
+    EXPECT_EQ(properties.metric, 1000u);
+    EXPECT_EQ(properties.gateway4, "198.51.100.1");
+    EXPECT_EQ(properties.gateway6, "");
+    EXPECT_EQ(properties.linkState, "missing");
+    EXPECT_EQ(properties.state, "no-interface");
+    EXPECT_EQ(properties.socketsServed, 3u);
+    EXPECT_EQ(properties.requestsDenied, 1u);
+}
+
+TEST(RoleProperties, FromStatusAndOutranking)
+{
+    RoleConfig role;
+    role.name = "mgmt";
+    role.interface = "eth1";
+    role.metric = 1000;
+    KernelState kernel(254);
+    kernel.replaceLinks({LinkFact{2, "eth1", IFF_UP | IFF_LOWER_UP}, LinkFact{5, "other0", IFF_UP}});
+    RoleStatus status;
+    status.state = RoleState::enforced;
+    status.ifindex = 2;
+    status.restorations = 4;
+    status.families[0] = FamilyStatus{true, true, IpAddress::parse("198.51.100.1"), true, ""};
+    status.families[1] = FamilyStatus{true, false, std::nullopt, false, ""};
+    RouteFact foreign;
+    foreign.ifindex = 5;
+    foreign.metric = 5;
+    foreign.protocol = 3;
+    foreign.gateway = IpAddress::parse("203.0.113.66");
+    std::vector<OutrankingRoute> outranking{{foreign, {"media", "mgmt"}}, {foreign, {"media"}}};
+
+    auto properties = describeRole(role, &status, kernel, outranking, BrokerCounters{});
+    EXPECT_EQ(properties.state, "enforced");
+    EXPECT_EQ(properties.linkState, "up");
+    EXPECT_EQ(properties.gateway4, "198.51.100.1");
+    EXPECT_TRUE(properties.gateway4Learned);
+    EXPECT_TRUE(properties.route4InPlace);
+    EXPECT_EQ(properties.gateway6, "") << "on-link";
+    EXPECT_FALSE(properties.route6InPlace);
+    EXPECT_EQ(properties.restorations, 4u);
+    EXPECT_THAT(properties.outrankedBy, ElementsAre("default via 203.0.113.66 dev other0 metric 5 proto 3"));
+}
+
+TEST(RoleProperties, ChangedPropertiesLeaveOutNameAndCounters)
+{
+    RoleProperties before;
+    before.name = "mgmt";
+    before.metric = 1000;
+    RoleProperties after = before;
+    EXPECT_THAT(changedProperties(before, after), IsEmpty());
+    after.socketsServed = 9;
+    after.requestsDenied = 2;
+    EXPECT_THAT(changedProperties(before, after), IsEmpty());
+    after.metric = 500;
+    after.route4InPlace = true;
+    after.outrankedBy = {"default dev other0 metric 0 proto 3"};
+    EXPECT_THAT(changedProperties(before, after), ElementsAre("Metric", "Route4InPlace", "OutrankedBy"));
+}
+
+} // namespace
+} // namespace ifpin

@@ -1,0 +1,207 @@
+#include <gtest/gtest.h>
+
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
+
+#include "routes/route_policy.hpp"
+
+namespace ifpin {
+namespace {
+
+constexpr uint8_t ours = 241;
+constexpr int media = 2, mgmt = 3;
+
+IpAddress ip(const char *text)
+{
+    return *IpAddress::parse(text);
+}
+
+// Records writes and answers them from a script; keeps no kernel of its own.
+class RecordingWriter : public RouteWriter {
+public:
+    struct Write {
+        bool add;
+        RouteFact route;
+    };
+    NetlinkAck add(const RouteFact &route, bool) override
+    {
+        writes.push_back({true, route});
+        return {addError, ""};
+    }
+    NetlinkAck remove(const RouteFact &route) override
+    {
+        writes.push_back({false, route});
+        return {removeError, ""};
+    }
+    std::vector<Write> writes;
+    int addError = 0;
+    int removeError = 0;
+};
+
+Config twoRoles()
+{
+    Config config;
+    RoleConfig mediaRole;
+    mediaRole.name = "media";
+    mediaRole.interface = "media0";
+    mediaRole.metric = 100;
+    mediaRole.gateway4 = ip("192.0.2.1");
+    RoleConfig mgmtRole;
+    mgmtRole.name = "mgmt";
+    mgmtRole.interface = "mgmt0";
+    mgmtRole.metric = 1000;
+    config.roles = {mediaRole, mgmtRole};
+    return config;
+}
+
+KernelState kernelWithLinks()
+{
+    KernelState kernel(254);
+    kernel.replaceLinks({{media, "media0", IFF_UP | IFF_LOWER_UP}, {mgmt, "mgmt0", IFF_UP | IFF_LOWER_UP}});
+    return kernel;
+}
+
+RouteFact dhcpRoute(int ifindex, const char *gateway, uint32_t metric)
+{
+    RouteFact route = makeOwnRoute(Family::inet, 254, ifindex, ip(gateway), metric, RTPROT_DHCP);
+    return route;
+}
+
+TEST(RoutePolicy, InstallsConfiguredRoutesAndReportsState)
+{
+    RoutePolicy policy(ours);
+    policy.setConfig(twoRoles());
+    KernelState kernel = kernelWithLinks();
+    RecordingWriter writer;
+
+    EXPECT_FALSE(policy.reconcile(kernel, writer, ReconcileTrigger::policy));
+    ASSERT_EQ(writer.writes.size(), 1u);
+    EXPECT_TRUE(writer.writes[0].add);
+    EXPECT_EQ(writer.writes[0].route.ifindex, media);
+    EXPECT_EQ(policy.status("media")->state, RoleState::enforced);
+    EXPECT_TRUE(policy.status("media")->families[0].routeInPlace);
+    EXPECT_EQ(policy.status("mgmt")->state, RoleState::noGateway);
+    EXPECT_EQ(policy.status("media")->restorations, 0u);
+
+    // The bookkeeping of the write means a second pass has nothing to do.
+    writer.writes.clear();
+    policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
+    EXPECT_TRUE(writer.writes.empty());
+}
+
+TEST(RoutePolicy, LearnsTheGatewayFromAForeignRouteAndKeepsIt)
+{
+    RoutePolicy policy(ours);
+    policy.setConfig(twoRoles());
+    KernelState kernel = kernelWithLinks();
+    kernel.noteAdded(dhcpRoute(mgmt, "198.51.100.1", 0));
+    RecordingWriter writer;
+
+    policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
+    const FamilyStatus &inet = policy.status("mgmt")->families[0];
+    EXPECT_TRUE(inet.gatewayLearned);
+    EXPECT_EQ(inet.gateway, ip("198.51.100.1"));
+    // add ours, then remove theirs
+    ASSERT_EQ(writer.writes.size(), 3u); // media add, mgmt add, dhcp remove
+    EXPECT_TRUE(writer.writes[1].add);
+    EXPECT_EQ(writer.writes[1].route.metric, 1000u);
+    EXPECT_FALSE(writer.writes[2].add);
+    EXPECT_EQ(writer.writes[2].route.protocol, RTPROT_DHCP);
+    EXPECT_EQ(policy.status("mgmt")->restorations, 1u);
+    EXPECT_EQ(policy.status("mgmt")->state, RoleState::enforced);
+
+    // The foreign route is gone now; the learned gateway stays.
+    writer.writes.clear();
+    kernel.noteRemoved(makeOwnRoute(Family::inet, 254, mgmt, ip("198.51.100.1"), 1000, ours));
+    policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
+    ASSERT_EQ(writer.writes.size(), 1u);
+    EXPECT_EQ(writer.writes[0].route.gateway, ip("198.51.100.1"));
+    EXPECT_EQ(policy.status("mgmt")->restorations, 2u);
+}
+
+TEST(RoutePolicy, FailedAddKeepsTheForeignRoute)
+{
+    RoutePolicy policy(ours);
+    policy.setConfig(twoRoles());
+    KernelState kernel = kernelWithLinks();
+    kernel.noteAdded(dhcpRoute(media, "192.0.2.1", 0));
+    RecordingWriter writer;
+    writer.addError = ENETUNREACH;
+
+    EXPECT_TRUE(policy.reconcile(kernel, writer, ReconcileTrigger::policy));
+    for (const auto &write : writer.writes)
+        EXPECT_TRUE(write.add) << "a route was removed although ours could not be added";
+    EXPECT_EQ(policy.status("media")->state, RoleState::failed);
+    EXPECT_NE(policy.status("media")->families[0].lastError.find("cannot add"), std::string::npos);
+    EXPECT_EQ(kernel.defaultRoutes().size(), 1u);
+}
+
+TEST(RoutePolicy, AlreadyPresentAndAlreadyGoneCountAsSuccess)
+{
+    RoutePolicy policy(ours);
+    policy.setConfig(twoRoles());
+    KernelState kernel = kernelWithLinks();
+    kernel.noteAdded(dhcpRoute(media, "192.0.2.1", 0));
+    RecordingWriter writer;
+    writer.addError = EEXIST;
+    writer.removeError = ESRCH;
+    EXPECT_FALSE(policy.reconcile(kernel, writer, ReconcileTrigger::policy));
+    EXPECT_EQ(policy.status("media")->state, RoleState::enforced);
+}
+
+TEST(RoutePolicy, LinkStatesAreReported)
+{
+    RoutePolicy policy(ours);
+    policy.setConfig(twoRoles());
+    KernelState kernel(254);
+    kernel.replaceLinks({{media, "media0", 0}});
+    RecordingWriter writer;
+    policy.reconcile(kernel, writer, ReconcileTrigger::policy);
+    EXPECT_TRUE(writer.writes.empty()) << "no route may be added on a link that is down";
+    EXPECT_EQ(policy.status("media")->state, RoleState::linkDown);
+    EXPECT_EQ(policy.status("mgmt")->state, RoleState::noInterface);
+}
+
+TEST(RoutePolicy, RoleMovedToAnotherInterfaceLeavesNoStaleRoute)
+{
+    RoutePolicy policy(ours);
+    Config config = twoRoles();
+    policy.setConfig(config);
+    KernelState kernel = kernelWithLinks();
+    kernel.replaceLinks({{media, "media0", IFF_UP | IFF_LOWER_UP},
+                         {mgmt, "mgmt0", IFF_UP | IFF_LOWER_UP},
+                         {9, "spare0", IFF_UP | IFF_LOWER_UP}});
+    RecordingWriter writer;
+    policy.reconcile(kernel, writer, ReconcileTrigger::policy);
+
+    config.roles[0].interface = "spare0";
+    policy.setConfig(config);
+    writer.writes.clear();
+    policy.reconcile(kernel, writer, ReconcileTrigger::policy);
+    ASSERT_EQ(writer.writes.size(), 2u);
+    EXPECT_TRUE(writer.writes[0].add);
+    EXPECT_EQ(writer.writes[0].route.ifindex, 9);
+    EXPECT_FALSE(writer.writes[1].add);
+    EXPECT_EQ(writer.writes[1].route.ifindex, media);
+}
+
+TEST(RoutePolicy, RemoveOwnRoutesTouchesOnlyOurs)
+{
+    RoutePolicy policy(ours);
+    policy.setConfig(twoRoles());
+    KernelState kernel = kernelWithLinks();
+    kernel.noteAdded(dhcpRoute(mgmt, "198.51.100.1", 0));
+    RecordingWriter writer;
+    policy.reconcile(kernel, writer, ReconcileTrigger::policy);
+    writer.writes.clear();
+    kernel.noteAdded(dhcpRoute(mgmt, "198.51.100.7", 5));
+    policy.removeOwnRoutes(kernel, writer);
+    ASSERT_EQ(writer.writes.size(), 2u);
+    for (const auto &write : writer.writes) {
+        EXPECT_FALSE(write.add);
+        EXPECT_EQ(write.route.protocol, ours);
+    }
+}
+
+} // namespace
+} // namespace ifpin
