@@ -1,10 +1,9 @@
-// ifpind's top level: owns the event loop and wires netlink, signals and timers to the route policy.
+// ifpind's top level, and the only place that sees every subsystem: it owns them, in the order
+// below, and wires their events to each other. It decides nothing itself.
 #pragma once
 
-#include <chrono>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 
@@ -13,9 +12,11 @@
 #include "bus/bus_service.hpp"
 #include "config/config.hpp"
 #include "egress/egress_guard.hpp"
+#include "core/backoff.hpp"
 #include "core/event_loop.hpp"
 #include "kernel/kernel_state.hpp"
 #include "config/layered_config.hpp"
+#include "kernel/kernel_watch.hpp"
 #include "kernel/netlink_socket.hpp"
 #include "routes/route_policy.hpp"
 #include "routes/route_writer.hpp"
@@ -26,7 +27,7 @@ namespace ifpin {
 
 struct DaemonOptions {
     std::string configPath;
-    int netlinkReceiveBuffer = 8 * 1024 * 1024;
+    int netlinkReceiveBuffer = KernelWatch::defaultReceiveBuffer;
     std::string logLevelOverride; // --log-level: wins over the file's log_level, also after reloads
 };
 
@@ -42,22 +43,16 @@ public:
     int run();
 
 private:
-    void onNetlinkReadable();
-    void handleEvent(const nlmsghdr *header);
     void scheduleReconcile(ReconcileTrigger trigger);
     void runReconcile();
-    void resynchronize();
-    void refreshRoutesOf(int ifindex);
-    // The default routes of the managed table in one family (of one interface when ifindex != 0).
-    std::vector<RouteFact> dumpDefaultRoutes(Family family, int ifindex);
-    bool followsLink(int ifindex) const;
     // Reads the configuration file again (SIGHUP, D-Bus Reload); what was wrong when it was refused.
     std::optional<std::string> reload(std::string_view trigger);
     void stop();
     void notifyStatus();
     void startBroker();
     void startBus();
-    // Puts layers_.effective() in force: the route policy and the egress guard's table.
+    // Puts layers_.effective() in force: the route policy, the interfaces followed and the egress
+    // guard's table.
     void setPolicyConfig();
 
     DaemonOptions options_;
@@ -67,7 +62,7 @@ private:
     EventLoop loop_;
     ServiceNotifier notifier_; // READY, STATUS, STOPPING for systemd, never blocking the loop
     RtnlRequestSocket requests_;
-    RtnlEventSocket events_;
+    KernelWatch kernelWatch_;
     NetlinkRouteWriter writer_;
     SystemAccountResolver accounts_;
     EgressGuard egress_; // before broker_, which asks it for marks
@@ -77,17 +72,12 @@ private:
     std::string ownedSocketPath_;
     std::string lastStatus_; // the STATUS= sent to systemd last
 
-    EventSourcePtr netlinkSource_;
     EventSourcePtr reconcileSource_;
-    EventSourcePtr resyncTimer_;
-    EventSourcePtr retryTimer_;
+    EventSourcePtr retryTimer_; // while a route write failed
+    Backoff retryBackoff_;
     std::vector<EventSourcePtr> signalSources_;
 
-    bool fullResyncPending_ = false;
-    std::set<int> dirtyLinks_;
     ReconcileTrigger pendingTrigger_ = ReconcileTrigger::kernel;
-    std::chrono::milliseconds resyncBackoff_;
-    std::chrono::milliseconds retryBackoff_;
 };
 
 } // namespace ifpin

@@ -16,7 +16,7 @@ int main(int argc, char **argv)
     std::string configPath = IFPIN_DEFAULT_CONFIG;
     std::string logLevel;
     bool checkOnly = false;
-    int receiveBuffer = 8 * 1024 * 1024;
+    int receiveBuffer = ifpin::KernelWatch::defaultReceiveBuffer;
     app.add_option("-c,--config", configPath, "configuration file")->capture_default_str();
     app.add_flag("--check-config", checkOnly, "validate the configuration and exit");
     app.add_option("--log-level", logLevel, "trace, debug, info, warning, error, critical or off (overrides the file)")

@@ -19,8 +19,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::chrono::milliseconds firstReconnectBackoff = 500ms;
-constexpr std::chrono::milliseconds maxReconnectBackoff = 30s;
+constexpr Backoff reconnectBackoff{500ms, 30s};
 // Messages handled per round before the other event sources get their turn.
 constexpr int maxMessagesPerRound = 64;
 // The calls ifpind makes itself (RequestName, the bus driver's credentials of a caller) block the
@@ -63,7 +62,7 @@ std::string probeSystemBus()
 } // namespace
 
 BusService::BusService(EventLoop &loop, BusBackend backend)
-    : loop_(loop), backend_(std::move(backend)), reconnectBackoff_(firstReconnectBackoff)
+    : loop_(loop), backend_(std::move(backend)), reconnectBackoff_(reconnectBackoff)
 {
     timeoutTimer_ = loop_.addTimer([this] { process(); });
     processSource_ = loop_.addDefer([this] { process(); });
@@ -101,9 +100,11 @@ void BusService::connect()
         if (!failureReported_)
             spdlog::warn("D-Bus: cannot serve {} on the system bus: {}; routes and the broker go on without it, "
                          "trying again in {} ms (then with back-off up to {} s)",
-                         busName, error.what(), reconnectBackoff_.count(), maxReconnectBackoff.count() / 1000);
+                         busName, error.what(), reconnectBackoff_.current().count(),
+                         std::chrono::duration_cast<std::chrono::seconds>(reconnectBackoff_.ceiling()).count());
         else
-            spdlog::debug("D-Bus: still no system bus: {}; next try in {} ms", error.what(), reconnectBackoff_.count());
+            spdlog::debug("D-Bus: still no system bus: {}; next try in {} ms", error.what(),
+                          reconnectBackoff_.current().count());
         failureReported_ = true;
         scheduleReconnect();
         return;
@@ -113,7 +114,7 @@ void BusService::connect()
     spdlog::info("D-Bus: serving {} on the system bus{}", busName, everConnected_ ? " again" : "");
     everConnected_ = true;
     failureReported_ = false;
-    reconnectBackoff_ = firstReconnectBackoff;
+    reconnectBackoff_.reset();
     // Messages may have arrived while the name was requested: they wait in sd-bus, not in the socket.
     processSource_->triggerOnce();
     try {
@@ -126,7 +127,7 @@ void BusService::connect()
 void BusService::disconnect(std::string_view why)
 {
     spdlog::warn("D-Bus: lost the system bus ({}); routes and the broker go on, connecting again in {} ms", why,
-                 reconnectBackoff_.count());
+                 reconnectBackoff_.current().count());
     io_.reset();
     ioFd_ = -1;
     ioEvents_ = 0;
@@ -140,8 +141,7 @@ void BusService::disconnect(std::string_view why)
 
 void BusService::scheduleReconnect()
 {
-    reconnectTimer_->armIn(reconnectBackoff_);
-    reconnectBackoff_ = std::min(reconnectBackoff_ * 2, maxReconnectBackoff);
+    reconnectTimer_->armIn(reconnectBackoff_.take());
 }
 
 void BusService::process()

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "bus/bus_objects.hpp"
+#include "core/backoff.hpp"
 #include "core/event_loop.hpp"
 
 namespace sdbus {
@@ -30,7 +31,6 @@ public:
     void start();
     // After each reconcile: role objects follow the roles, changed properties are signalled.
     void policyApplied();
-    bool connected() const { return static_cast<bool>(connection_); }
 
 private:
     void connect();
@@ -51,7 +51,7 @@ private:
     EventSourcePtr timeoutTimer_;  // sd-bus's own deadline (pending replies, queued messages)
     EventSourcePtr processSource_; // defer: more to process after a capped round or an outside send
     EventSourcePtr reconnectTimer_;
-    std::chrono::milliseconds reconnectBackoff_;
+    Backoff reconnectBackoff_;
     bool everConnected_ = false;
     bool failureReported_ = false;
 };
