@@ -13,14 +13,6 @@ std::string linkStateName(const LinkFact *link)
     return link->hasCarrier() ? "up" : "no-carrier";
 }
 
-std::string describeForeignRoute(const RouteFact &route, const KernelState &kernel)
-{
-    const LinkFact *link = kernel.linkByIndex(route.ifindex);
-    std::string dev = link ? link->name : "#" + std::to_string(route.ifindex);
-    return "default" + (route.gateway ? " via " + route.gateway->toString() : std::string()) + " dev " + dev +
-           " metric " + std::to_string(route.metric) + " proto " + std::to_string(route.protocol);
-}
-
 RoleProperties describeRole(const RoleConfig &role, const RoleStatus *status, const KernelState &kernel,
                             std::span<const OutrankingRoute> outranking, const BrokerCounters &counters)
 {
@@ -57,7 +49,7 @@ RoleProperties describeRole(const RoleConfig &role, const RoleStatus *status, co
     for (const auto &entry : outranking)
         if (std::find(entry.outrankedRoles.begin(), entry.outrankedRoles.end(), role.name) !=
             entry.outrankedRoles.end())
-            properties.outrankedBy.push_back(describeForeignRoute(entry.route, kernel));
+            properties.outrankedBy.push_back(kernel.describe(entry.route));
     return properties;
 }
 

@@ -39,9 +39,6 @@ struct RoleProperties {
 // "up", "down" (administratively), "no-carrier" (up without carrier) or "missing".
 std::string linkStateName(const LinkFact *link);
 
-// "default via 192.0.2.9 dev other0 metric 5 proto 3"
-std::string describeForeignRoute(const RouteFact &route, const KernelState &kernel);
-
 // status is null before the first reconcile has seen the role.
 RoleProperties describeRole(const RoleConfig &role, const RoleStatus *status, const KernelState &kernel,
                             std::span<const OutrankingRoute> outranking, const BrokerCounters &counters);

@@ -6,16 +6,11 @@
 
 namespace ifpin {
 
-std::string describe(const RouteFact &route)
+std::string describe(const RouteFact &route, std::string_view device)
 {
-    std::string text = "default";
-    if (route.gateway)
-        text += fmt::format(" via {}", route.gateway->toString());
-    text += fmt::format(" dev#{} metric {} proto {} table {}", route.ifindex, route.metric,
-                        route.protocol, route.table);
-    if (route.multipath)
-        text += " (multipath)";
-    return text;
+    return fmt::format("default{} dev {} metric {} proto {}",
+                       route.gateway ? " via " + route.gateway->toString() : std::string(), device, route.metric,
+                       route.protocol);
 }
 
 bool LinkFact::adminUp() const

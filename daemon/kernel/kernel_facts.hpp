@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/ip_address.hpp"
 
@@ -35,8 +36,9 @@ struct RouteFact {
     friend bool operator==(const RouteFact &, const RouteFact &) = default;
 };
 
-// "default via 192.0.2.1 dev#3 metric 100 proto 241 table 254": for logs.
-std::string describe(const RouteFact &route);
+// "default via 192.0.2.1 dev media0 metric 100 proto 241", as ip(8) would show it (with the
+// protocol's number): for logs and the D-Bus OutrankedBy property.
+std::string describe(const RouteFact &route, std::string_view device);
 
 struct LinkFact {
     int ifindex = 0;

@@ -53,6 +53,17 @@ const LinkFact *KernelState::linkByIndex(int ifindex) const
     return it == links_.end() ? nullptr : &it->second;
 }
 
+std::string KernelState::interfaceName(int ifindex) const
+{
+    const LinkFact *link = linkByIndex(ifindex);
+    return link ? link->name : "#" + std::to_string(ifindex);
+}
+
+std::string KernelState::describe(const RouteFact &route) const
+{
+    return ifpin::describe(route, interfaceName(route.ifindex));
+}
+
 void KernelState::replaceRoutes(Family family, int ifindex, const std::vector<RouteFact> &dumped)
 {
     std::erase_if(routes_, [&](const RouteFact &route) {

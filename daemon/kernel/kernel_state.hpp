@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -27,6 +28,10 @@ public:
     bool applyLink(const LinkMessage &message);
     const LinkFact *linkByName(std::string_view name) const;
     const LinkFact *linkByIndex(int ifindex) const;
+    // The link's name, or "#INDEX" for one ifpind does not know (gone since).
+    std::string interfaceName(int ifindex) const;
+    // describe(route, its interface's name).
+    std::string describe(const RouteFact &route) const;
 
     // --- default routes of the managed table
     const std::vector<RouteFact> &defaultRoutes() const { return routes_; }

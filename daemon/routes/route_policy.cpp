@@ -40,12 +40,6 @@ void RoutePolicy::setConfig(const Config &config)
     config_ = config;
 }
 
-std::string RoutePolicy::interfaceName(const KernelState &kernel, int ifindex) const
-{
-    const LinkFact *link = kernel.linkByIndex(ifindex);
-    return link ? link->name : "#" + std::to_string(ifindex);
-}
-
 // Configured, else what a foreign route on the interface says (a DHCP client's or the kernel's from a
 // router advertisement), else what was learned before, else ifpind's own route (after a restart).
 std::optional<std::optional<IpAddress>> RoutePolicy::gatewayFor(const RoleConfig &role, Family family,
@@ -76,8 +70,7 @@ std::optional<std::optional<IpAddress>> RoutePolicy::gatewayFor(const RoleConfig
     return known->second.gateway;
 }
 
-bool RoutePolicy::execute(const RouteChange &change, const std::string &role, KernelState &kernel,
-                          RouteWriter &writer, std::string *error)
+std::optional<NetlinkAck> RoutePolicy::execute(const RouteChange &change, KernelState &kernel, RouteWriter &writer)
 {
     const RouteFact &route = change.route;
     bool removing = change.kind == RouteChange::Kind::remove;
@@ -86,45 +79,52 @@ bool RoutePolicy::execute(const RouteChange &change, const std::string &role, Ke
     // Already there / already gone: the goal of the write holds, which is all that matters.
     bool done = ack.error == 0 || (!removing && ack.error == EEXIST) ||
                 (removing && (ack.error == ESRCH || ack.error == ENOENT));
-    std::string what = fmt::format("default{} dev {} metric {} proto {}",
-                                   route.gateway ? " via " + route.gateway->toString() : std::string(),
-                                   interfaceName(kernel, route.ifindex), route.metric, route.protocol);
-    std::string who = role.empty() ? "stale route" : "role " + role + " " + std::string(familyName(route.family));
-    if (!done) {
-        *error = fmt::format("{} {}: {}{}", removing ? "cannot remove" : "cannot add", what,
-                             std::strerror(ack.error), ack.message.empty() ? "" : " (" + ack.message + ")");
-        spdlog::error("{}: {}", who, *error);
-        return false;
-    }
-
+    if (!done)
+        return ack;
     if (removing) {
         kernel.noteRemoved(route);
-        spdlog::info("{}: removed {}", who, what);
-    } else {
-        if (change.kind == RouteChange::Kind::replace) {
-            // The kernel swapped the route of that metric and nexthop for ours.
-            auto routes = kernel.defaultRoutes();
-            for (const auto &old : routes)
-                if (old.family == route.family && old.metric == route.metric && old.ifindex == route.ifindex &&
-                    old.gateway == route.gateway)
-                    kernel.noteRemoved(old);
-        }
-        kernel.noteAdded(route);
-        spdlog::info("{}: {} {}", who, change.kind == RouteChange::Kind::replace ? "replaced with" : "added", what);
+        return std::nullopt;
     }
-    return true;
+    if (change.kind == RouteChange::Kind::replace) {
+        // The kernel swapped the route of that metric and nexthop for ours.
+        auto routes = kernel.defaultRoutes();
+        for (const auto &old : routes)
+            if (old.family == route.family && old.metric == route.metric && old.ifindex == route.ifindex &&
+                old.gateway == route.gateway)
+                kernel.noteRemoved(old);
+    }
+    kernel.noteAdded(route);
+    return std::nullopt;
 }
 
-bool RoutePolicy::reconcile(KernelState &kernel, RouteWriter &writer, ReconcileTrigger trigger)
+std::optional<std::string> RoutePolicy::executeAndLog(const RouteChange &change, std::string_view who,
+                                                      KernelState &kernel, RouteWriter &writer)
 {
-    std::vector<WantedRoute> wanted;
-    std::vector<int> managed;
+    std::string what = kernel.describe(change.route);
+    auto failure = execute(change, kernel, writer);
+    if (failure) {
+        std::string error =
+            fmt::format("{} {}: {}{}", change.kind == RouteChange::Kind::remove ? "cannot remove" : "cannot add",
+                        what, std::strerror(failure->error), failure->message.empty() ? "" : " (" + failure->message + ")");
+        spdlog::error("{}: {}", who, error);
+        return error;
+    }
+    std::string_view done = change.kind == RouteChange::Kind::add       ? "added"
+                            : change.kind == RouteChange::Kind::replace ? "replaced with"
+                                                                        : "removed";
+    spdlog::info("{}: {} {}", who, done, what);
+    return std::nullopt;
+}
+
+RoutePolicy::Wanted RoutePolicy::collectWanted(const KernelState &kernel)
+{
+    Wanted wanted;
     for (const auto &role : config_.roles) {
         RoleStatus &status = status_[role.name];
         const LinkFact *link = kernel.linkByName(role.interface);
         status.ifindex = link ? link->ifindex : 0;
         if (link)
-            managed.push_back(link->ifindex);
+            wanted.managedIfindexes.push_back(link->ifindex);
         for (Family family : allFamilies) {
             FamilyStatus &familyStatus = status.families[familyIndex(family)];
             auto gateway = gatewayFor(role, family, link, kernel, familyStatus);
@@ -132,20 +132,30 @@ bool RoutePolicy::reconcile(KernelState &kernel, RouteWriter &writer, ReconcileT
             familyStatus.gateway = gateway.value_or(std::nullopt);
             familyStatus.lastError.clear();
             if (link && link->adminUp() && gateway)
-                wanted.push_back({role.name, makeOwnRoute(family, kernel.table(), link->ifindex, *gateway, role.metric,
-                                                          ownProtocol_)});
+                wanted.routes.push_back({role.name, makeOwnRoute(family, kernel.table(), link->ifindex, *gateway,
+                                                                 role.metric, ownProtocol_)});
         }
     }
+    return wanted;
+}
 
-    RoutePlan plan = planRoutes(wanted, managed, kernel.defaultRoutes(), ownProtocol_);
+bool RoutePolicy::carryOut(const RoutePlan &plan, KernelState &kernel, RouteWriter &writer, ReconcileTrigger trigger)
+{
     bool anyFailed = false;
     for (const auto &rolePlan : plan.roles) {
         RoleStatus &status = status_[rolePlan.role];
         FamilyStatus &familyStatus = status.families[familyIndex(rolePlan.family)];
+        std::string who = fmt::format("role {} {}", rolePlan.role, familyName(rolePlan.family));
+        auto step = [&](const RouteChange &change) {
+            auto error = executeAndLog(change, who, kernel, writer);
+            if (error)
+                familyStatus.lastError = *error;
+            return !error;
+        };
         bool wrote = false;
         bool made = true;
         for (const auto &change : rolePlan.make) {
-            made = execute(change, rolePlan.role, kernel, writer, &familyStatus.lastError);
+            made = step(change);
             wrote |= made;
             if (!made)
                 break;
@@ -153,20 +163,20 @@ bool RoutePolicy::reconcile(KernelState &kernel, RouteWriter &writer, ReconcileT
         // Never take a route away from an interface that did not get ours.
         if (made)
             for (const auto &change : rolePlan.clear)
-                wrote |= execute(change, rolePlan.role, kernel, writer, &familyStatus.lastError);
+                wrote |= step(change);
         anyFailed |= !familyStatus.lastError.empty();
         if (wrote && trigger == ReconcileTrigger::kernel) {
             ++status.restorations;
-            spdlog::info("role {} {}: policy restored (restoration #{})", rolePlan.role,
-                         familyName(rolePlan.family), status.restorations);
+            spdlog::info("{}: policy restored (restoration #{})", who, status.restorations);
         }
     }
-    for (const auto &change : plan.staleOwn) {
-        std::string error;
-        anyFailed |= !execute(change, "", kernel, writer, &error);
-    }
-    reportOutranking(plan, kernel);
+    for (const auto &change : plan.staleOwn)
+        anyFailed |= executeAndLog(change, "route of no role", kernel, writer).has_value();
+    return anyFailed;
+}
 
+void RoutePolicy::updateStates(const std::vector<WantedRoute> &wanted, const KernelState &kernel)
+{
     for (const auto &role : config_.roles) {
         RoleStatus &status = status_[role.name];
         const LinkFact *link = kernel.linkByIndex(status.ifindex);
@@ -188,6 +198,15 @@ bool RoutePolicy::reconcile(KernelState &kernel, RouteWriter &writer, ReconcileT
                        : !anyGateway                               ? RoleState::noGateway
                                                                    : RoleState::enforced;
     }
+}
+
+bool RoutePolicy::reconcile(KernelState &kernel, RouteWriter &writer, ReconcileTrigger trigger)
+{
+    Wanted wanted = collectWanted(kernel);
+    RoutePlan plan = planRoutes(wanted.routes, wanted.managedIfindexes, kernel.defaultRoutes(), ownProtocol_);
+    bool anyFailed = carryOut(plan, kernel, writer, trigger);
+    reportOutranking(plan, kernel);
+    updateStates(wanted.routes, kernel);
     return anyFailed;
 }
 
@@ -201,10 +220,8 @@ void RoutePolicy::reportOutranking(const RoutePlan &plan, const KernelState &ker
             std::string roles;
             for (const auto &role : entry.outrankedRoles)
                 roles += (roles.empty() ? "" : ", ") + role;
-            spdlog::warn("a default route ifpind does not manage outranks role(s) {}: default{} dev {} metric {} "
-                         "proto {}; left in place",
-                         roles, entry.route.gateway ? " via " + entry.route.gateway->toString() : std::string(),
-                         interfaceName(kernel, entry.route.ifindex), entry.route.metric, entry.route.protocol);
+            spdlog::warn("a default route ifpind does not manage outranks role(s) {}: {}; left in place", roles,
+                         kernel.describe(entry.route));
         }
     }
     outranking_ = plan.outranking;
@@ -216,8 +233,13 @@ void RoutePolicy::removeOwnRoutes(KernelState &kernel, RouteWriter &writer)
     for (const auto &route : routes) {
         if (route.protocol != ownProtocol_ || route.multipath)
             continue;
-        std::string error;
-        execute({RouteChange::Kind::remove, route}, "exit", kernel, writer, &error);
+        std::string interface = kernel.interfaceName(route.ifindex);
+        auto owner = std::find_if(config_.roles.begin(), config_.roles.end(),
+                                  [&](const RoleConfig &role) { return role.interface == interface; });
+        std::string who = owner == config_.roles.end()
+                              ? std::string("route of no role")
+                              : fmt::format("role {} {}", owner->name, familyName(route.family));
+        executeAndLog({RouteChange::Kind::remove, route}, who, kernel, writer);
     }
 }
 

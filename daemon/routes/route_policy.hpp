@@ -54,7 +54,6 @@ public:
     // Takes a new config. Learned gateways of roles that keep their interface are kept.
     void setConfig(const Config &config);
     const Config &config() const { return config_; }
-    uint8_t ownProtocol() const { return ownProtocol_; }
 
     // Applies the policy to the kernel. Returns true when a write failed and a later retry may help.
     bool reconcile(KernelState &kernel, RouteWriter &writer, ReconcileTrigger trigger);
@@ -74,10 +73,21 @@ private:
 
     std::optional<std::optional<IpAddress>> gatewayFor(const RoleConfig &role, Family family, const LinkFact *link,
                                                        const KernelState &kernel, FamilyStatus &status);
-    bool execute(const RouteChange &change, const std::string &role, KernelState &kernel, RouteWriter &writer,
-                 std::string *error);
+    // The three phases of reconcile(): what each role wants (and what it knows, in its status);
+    // the plan carried out, make before break; and each role's state from what the kernel holds now.
+    struct Wanted {
+        std::vector<WantedRoute> routes;
+        std::vector<int> managedIfindexes;
+    };
+    Wanted collectWanted(const KernelState &kernel);
+    bool carryOut(const RoutePlan &plan, KernelState &kernel, RouteWriter &writer, ReconcileTrigger trigger);
+    void updateStates(const std::vector<WantedRoute> &wanted, const KernelState &kernel);
+    // Writes one change and records it in kernel when it took effect; the kernel's answer when not.
+    std::optional<NetlinkAck> execute(const RouteChange &change, KernelState &kernel, RouteWriter &writer);
+    // execute(), with the log line that says what was done for whom, or why it failed (returned).
+    std::optional<std::string> executeAndLog(const RouteChange &change, std::string_view who, KernelState &kernel,
+                                             RouteWriter &writer);
     void reportOutranking(const RoutePlan &plan, const KernelState &kernel);
-    std::string interfaceName(const KernelState &kernel, int ifindex) const;
 
     uint8_t ownProtocol_;
     Config config_;
