@@ -2,11 +2,11 @@
 // values (names, paths, numbers) live in config_validation.cpp.
 #include "config/config.hpp"
 #include "config/config_validation.hpp"
+#include "config/role_clash.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <map>
 #include <span>
 #include <system_error>
 
@@ -213,28 +213,19 @@ DaemonConfig parseDaemon(const toml::node *node, const RoutingTableNames &tables
     return daemon;
 }
 
-// Two roles on one interface, or with one metric, would install routes that replace each other.
-class RoleClashCheck {
-public:
-    void claimInterface(const std::string &interface, const std::string &role, const TableReader &reader)
-    {
-        auto [owner, isNew] = interfaceOwners_.try_emplace(interface, role);
-        if (!isNew)
-            reader.report("interface",
-                          "interface " + interface + " is already used by role " + owner->second);
-    }
+// The roles read so far whose interface, or whose metric, was valid: a later role's value is checked
+// against those (config/role_clash.hpp), so an invalid value never clashes.
+struct ClaimedValues {
+    std::vector<RoleConfig> interfaces;
+    std::vector<RoleConfig> metrics;
 
-    void claimMetric(uint32_t metric, const std::string &role, const TableReader &reader)
+    void claim(RoleField field, const RoleConfig &role, const TableReader &reader)
     {
-        auto [owner, isNew] = metricOwners_.try_emplace(metric, role);
-        if (!isNew)
-            reader.report("metric",
-                          "metric " + std::to_string(metric) + " is already used by role " + owner->second);
+        auto &holders = field == RoleField::metric ? metrics : interfaces;
+        if (const RoleConfig *holder = clashingRole(holders, role, field))
+            reader.report(field == RoleField::metric ? "metric" : "interface", clashMessage(field, role, *holder));
+        holders.push_back(role);
     }
-
-private:
-    std::map<std::string, std::string> interfaceOwners_;
-    std::map<uint32_t, std::string> metricOwners_;
 };
 
 std::optional<uint32_t> readMetric(const TableReader &reader)
@@ -277,18 +268,18 @@ std::vector<std::string> readNameList(const TableReader &reader, std::string_vie
     return names;
 }
 
-RoleConfig parseRole(const std::string &name, const TableReader &reader, RoleClashCheck &clashes)
+RoleConfig parseRole(const std::string &name, const TableReader &reader, ClaimedValues &claimed)
 {
     reader.rejectUnknownKeys(roleKeys);
     RoleConfig role;
     role.name = name;
     if (auto interface = reader.validString("interface", Presence::required, interfaceNameProblem)) {
-        clashes.claimInterface(*interface, name, reader);
         role.interface = *interface;
+        claimed.claim(RoleField::interface, role, reader);
     }
     if (auto metric = readMetric(reader)) {
-        clashes.claimMetric(*metric, name, reader);
         role.metric = *metric;
+        claimed.claim(RoleField::metric, role, reader);
     }
     role.gateway4 = readGateway(reader, "gateway4", Family::inet);
     role.gateway6 = readGateway(reader, "gateway6", Family::inet6);
@@ -319,7 +310,7 @@ std::vector<RoleConfig> parseRoles(const toml::node &node, ErrorList &errors)
         return {};
     }
     std::vector<RoleConfig> result;
-    RoleClashCheck clashes;
+    ClaimedValues claimed;
     for (const auto &[name, roleNode] : inFileOrder(*roles)) {
         std::string path = "role." + tomlKeySegment(name);
         if (auto problem = roleNameProblem(name))
@@ -329,7 +320,7 @@ std::vector<RoleConfig> parseRoles(const toml::node &node, ErrorList &errors)
             errors.add(*roleNode, path, typeMismatch("a table", roleNode->type()));
             continue;
         }
-        result.push_back(parseRole(name, TableReader(*table, path, errors), clashes));
+        result.push_back(parseRole(name, TableReader(*table, path, errors), claimed));
     }
     return result;
 }

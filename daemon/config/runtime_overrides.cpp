@@ -138,23 +138,10 @@ void applyOverride(RoleConfig &role, const RoleOverride &override)
         role.gateway6 = override.gateway6->address;
 }
 
-std::optional<std::string> findClash(const std::vector<RoleConfig> &roles, std::string_view role)
-{
-    auto self = std::find_if(roles.begin(), roles.end(), [&](const RoleConfig &r) { return r.name == role; });
-    if (self == roles.end())
-        return std::nullopt;
-    for (const auto &other : roles) {
-        if (other.name == self->name)
-            continue;
-        if (other.metric == self->metric)
-            return "metric " + std::to_string(self->metric) + " is already used by role " + other.name;
-        if (other.interface == self->interface)
-            return "interface " + self->interface + " is already used by role " + other.name;
-    }
-    return std::nullopt;
-}
+namespace {
 
-MergedConfig mergeOverrides(const Config &file, const RuntimeOverrides &overrides)
+// The file's roles with the overrides of roles the file has; the others are dropped, saying why.
+MergedConfig applyOverrides(const Config &file, const RuntimeOverrides &overrides)
 {
     MergedConfig merged{file, {}, {}};
     for (const auto &[name, override] : overrides) {
@@ -167,49 +154,67 @@ MergedConfig mergeOverrides(const Config &file, const RuntimeOverrides &override
     for (auto &role : merged.config.roles)
         if (auto found = merged.applied.find(role.name); found != merged.applied.end())
             applyOverride(role, found->second);
+    return merged;
+}
 
-    // Take back one clashing value at a time until none clashes. Each step removes one override, so
-    // this ends; two values from the file never clash (the file was validated).
+bool overridesField(const RoleOverride &override, RoleField field)
+{
+    return field == RoleField::metric ? override.metric.has_value() : override.interface.has_value();
+}
+
+// Takes back role's runtime `field`, which clashes with holder: the file's value applies again.
+void takeBack(MergedConfig &merged, RoleConfig &role, RoleField field, const RoleConfig &holder, const Config &file)
+{
+    const RoleConfig &original = *file.findRole(role.name);
+    auto found = merged.applied.find(role.name);
+    RoleOverride &override = found->second;
+    bool metric = field == RoleField::metric;
+    std::string value = metric ? "metric " + std::to_string(role.metric) : "interface " + role.interface;
+    std::string fileValue = metric ? std::to_string(original.metric) : original.interface;
+    merged.dropped.push_back("runtime " + value + " of role " + role.name + " rejected: " +
+                             clashMessage(field, role, holder) + "; the configuration file's " + fileValue +
+                             " applies");
+    if (metric) {
+        override.metric.reset();
+        role.metric = original.metric;
+    } else {
+        override.interface.reset();
+        role.interface = original.interface;
+    }
+    if (override.empty())
+        merged.applied.erase(found);
+}
+
+// Takes back one clashing runtime value, if any clashes: the later role's gives way first, then the
+// earlier one's. Two values from the file never clash (the file was validated).
+bool takeBackOneClash(MergedConfig &merged, const Config &file)
+{
     auto &roles = merged.config.roles;
-    for (bool changed = true; changed;) {
-        changed = false;
-        for (size_t i = 0; i < roles.size() && !changed; ++i)
-            for (size_t j = i + 1; j < roles.size() && !changed; ++j)
-                for (bool metric : {true, false}) {
-                    bool same = metric ? roles[i].metric == roles[j].metric : roles[i].interface == roles[j].interface;
-                    if (!same)
-                        continue;
-                    // The later role's override gives way first, then the earlier one's.
-                    for (size_t index : {j, i}) {
-                        auto found = merged.applied.find(roles[index].name);
-                        if (found == merged.applied.end() || !(metric ? found->second.metric.has_value()
-                                                                      : found->second.interface.has_value()))
-                            continue;
-                        RoleConfig &role = roles[index];
-                        const RoleConfig &other = roles[index == i ? j : i];
-                        const RoleConfig &original = *file.findRole(role.name);
-                        RoleOverride &override = found->second;
-                        std::string field = metric ? "metric " : "interface ";
-                        std::string value = metric ? std::to_string(role.metric) : role.interface;
-                        std::string fileValue = metric ? std::to_string(original.metric) : original.interface;
-                        merged.dropped.push_back("runtime " + field + value + " of role " + role.name +
-                                                 " rejected: " + field + value + " is already used by role " +
-                                                 other.name + "; the configuration file's " + fileValue + " applies");
-                        if (metric) {
-                            override.metric.reset();
-                            role.metric = original.metric;
-                        } else {
-                            override.interface.reset();
-                            role.interface = original.interface;
-                        }
-                        if (override.empty())
-                            merged.applied.erase(found);
-                        changed = true;
-                        break;
-                    }
-                    if (changed)
-                        break;
+    for (size_t later = 1; later < roles.size(); ++later) {
+        for (RoleField field : {RoleField::metric, RoleField::interface}) {
+            const RoleConfig *holder = clashingRole(std::span(roles.data(), later), roles[later], field);
+            if (!holder)
+                continue;
+            RoleConfig &earlier = roles[static_cast<size_t>(holder - roles.data())];
+            for (auto [role, other] : {std::pair{&roles[later], &earlier}, std::pair{&earlier, &roles[later]}}) {
+                auto found = merged.applied.find(role->name);
+                if (found != merged.applied.end() && overridesField(found->second, field)) {
+                    takeBack(merged, *role, field, *other, file);
+                    return true;
                 }
+            }
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+MergedConfig mergeOverrides(const Config &file, const RuntimeOverrides &overrides)
+{
+    MergedConfig merged = applyOverrides(file, overrides);
+    // Each round takes one runtime value back, so this ends.
+    while (takeBackOneClash(merged, file)) {
     }
     return merged;
 }

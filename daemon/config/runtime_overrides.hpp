@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/role_clash.hpp"
 #include "core/ip_address.hpp"
 
 namespace ifpin {
@@ -50,10 +51,6 @@ ParsedOverrides overridesFromJson(std::string_view text);
 
 // The role with override's values in place of the file's.
 void applyOverride(RoleConfig &role, const RoleOverride &override);
-
-// What makes role clash with another role of roles (same interface or same metric), e.g.
-// "metric 100 is already used by role media"; nothing when it fits.
-std::optional<std::string> findClash(const std::vector<RoleConfig> &roles, std::string_view role);
 
 struct MergedConfig {
     Config config;              // the file's, with the overrides that fit applied

@@ -1,0 +1,27 @@
+// The one rule between roles: two roles may not share an interface or a metric, since their
+// default routes would then replace each other. The file's parser, the runtime changes and their
+// merge all ask here.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+
+namespace ifpin {
+
+enum class RoleField { metric, interface };
+
+// The first role of `holders`, other than role itself, whose `field` is role's.
+const RoleConfig *clashingRole(std::span<const RoleConfig> holders, const RoleConfig &role, RoleField field);
+
+// "metric 100 is already used by role media".
+std::string clashMessage(RoleField field, const RoleConfig &role, const RoleConfig &holder);
+
+// What makes `role` clash with another of roles (metric first, then interface); nothing when it fits
+// or when roles has no such role.
+std::optional<std::string> findClash(std::span<const RoleConfig> roles, std::string_view role);
+
+} // namespace ifpin
