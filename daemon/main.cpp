@@ -20,7 +20,7 @@ int main(int argc, char **argv)
     app.add_option("-c,--config", configPath, "configuration file")->capture_default_str();
     app.add_flag("--check-config", checkOnly, "validate the configuration and exit");
     app.add_option("--log-level", logLevel, "trace, debug, info, warning, error, critical or off (overrides the file)")
-        ->check(CLI::IsMember({"trace", "debug", "info", "warning", "warn", "error", "critical", "off"}));
+        ->check(CLI::IsMember(std::vector<std::string>(ifpin::logLevelNames.begin(), ifpin::logLevelNames.end())));
     app.add_option("--netlink-receive-buffer", receiveBuffer, "bytes the kernel may queue for ifpind's event socket")
         ->check(CLI::Range(4096, 1 << 30))
         ->capture_default_str();

@@ -1,4 +1,5 @@
 #include "broker/access_policy.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -19,14 +20,6 @@ std::optional<Id> decimalId(std::string_view text)
     if (error != std::errc() || end != text.data() + text.size() || text.empty())
         return std::nullopt;
     return value;
-}
-
-std::string joined(const std::vector<std::string> &names)
-{
-    std::string text;
-    for (const auto &name : names)
-        text += (text.empty() ? "" : ", ") + name;
-    return text;
 }
 
 } // namespace

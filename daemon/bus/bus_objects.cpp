@@ -7,7 +7,8 @@
 #include <systemd/sd-bus.h>
 
 #include "bus/admin_access.hpp"
-#include "config/config_validation.hpp"
+#include "config/value_checks.hpp"
+#include "core/text.hpp"
 #include "ifpin_build_config.h"
 #include "protocol.h"
 
@@ -235,7 +236,7 @@ void RoleObject::SetInterface(const std::string &interface)
         PeerCredentials caller = requireAdmin(getObject(), backend_, "SetInterface of role " + role_);
         if (interface.find('\0') != std::string::npos)
             throw sdbus::Error(errorInvalidArgument, "interface: expected a name without NUL characters");
-        if (auto problem = config_validation::interfaceNameProblem(interface))
+        if (auto problem = value_checks::interfaceNameProblem(interface))
             throw sdbus::Error(errorInvalidArgument, "interface: " + *problem);
         change("SetInterface", caller, [&interface](RoleOverride &o) { o.interface = interface; });
     });
@@ -248,10 +249,10 @@ void RoleObject::SetGateway(const std::string &family, const std::string &addres
         auto parsedFamily = familyFromName(family);
         if (!parsedFamily)
             throw sdbus::Error(errorInvalidArgument,
-                               "family: expected \"inet\" or \"inet6\", got " + config_validation::quoted(family));
+                               "family: expected \"inet\" or \"inet6\", got " + quote(family));
         GatewayOverride gateway; // "" or "learn": forget the configured gateway, learn it again
         if (!address.empty() && address != "learn") {
-            if (auto problem = config_validation::gatewayProblem(*parsedFamily, address))
+            if (auto problem = value_checks::gatewayProblem(*parsedFamily, address))
                 throw sdbus::Error(errorInvalidArgument, "address: " + *problem);
             gateway.address = IpAddress::parse(*parsedFamily, address);
         }

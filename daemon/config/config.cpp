@@ -1,19 +1,16 @@
 // Reading ifpind.toml: the TOML walk over the schema, and the file itself. Checks on single
-// values (names, paths, numbers) live in config_validation.cpp.
+// values (names, paths, numbers) live in value_checks.cpp.
 #include "config/config.hpp"
-#include "config/config_validation.hpp"
-#include "config/role_clash.hpp"
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <span>
-#include <system_error>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <toml++/toml.h>
+
+#include "config/role_clash.hpp"
+#include "config/toml_reader.hpp"
+#include "config/value_checks.hpp"
+#include "core/small_file.hpp"
 
 #if !TOML_EXCEPTIONS
 #error "config.cpp relies on toml::parse throwing toml::parse_error"
@@ -21,10 +18,10 @@
 
 namespace ifpin {
 
-
 namespace {
 
-using namespace config_validation;
+using namespace value_checks;
+using namespace toml_reader;
 
 constexpr std::array<std::string_view, 2> topLevelKeys{"daemon", "role"};
 constexpr std::array<std::string_view, 6> daemonKeys{
@@ -34,133 +31,6 @@ constexpr std::array<std::string_view, 6> roleKeys{
 
 // A config file is a few hundred bytes; the limit keeps a wrong path (a log, a device) harmless.
 constexpr size_t maxConfigFileSize = 1024 * 1024;
-
-enum class Presence { optional, required };
-
-uint32_t lineOf(const toml::node &node)
-{
-    return node.source().begin.line;
-}
-
-// Gathers the errors of one source, so that every check reports and the walk carries on.
-class ErrorList {
-public:
-    explicit ErrorList(std::string_view source) : source_(source) {}
-
-    void add(uint32_t line, std::string key, std::string message)
-    {
-        errors_.push_back({source_, line, std::move(key), std::move(message)});
-    }
-    void add(const toml::node &at, std::string key, std::string message)
-    {
-        add(lineOf(at), std::move(key), std::move(message));
-    }
-    bool empty() const { return errors_.empty(); }
-
-    // In file order, the order a person fixes them in; toml++ hands out keys alphabetically.
-    std::vector<ConfigError> take()
-    {
-        std::stable_sort(errors_.begin(), errors_.end(),
-                         [](const ConfigError &a, const ConfigError &b) { return a.line < b.line; });
-        return std::move(errors_);
-    }
-
-private:
-    std::string source_;
-    std::vector<ConfigError> errors_;
-};
-
-// One TOML table being read, with its dotted path so that errors can name each key.
-class TableReader {
-public:
-    TableReader(const toml::table &table, std::string path, ErrorList &errors)
-        : table_(table), path_(std::move(path)), errors_(errors)
-    {
-    }
-
-    std::string keyPath(std::string_view key) const
-    {
-        return path_.empty() ? tomlKeySegment(key) : path_ + "." + tomlKeySegment(key);
-    }
-
-    const toml::node *find(std::string_view key) const { return table_.get(key); }
-
-    // Reports at the key's line, or at its table's line when the key is absent: the closest
-    // place to add it.
-    void report(std::string_view key, std::string message) const
-    {
-        const toml::node *node = find(key);
-        errors_.add(node ? lineOf(*node) : lineOf(table_), keyPath(key), std::move(message));
-    }
-
-    void rejectUnknownKeys(std::span<const std::string_view> allowed) const
-    {
-        for (const auto &[key, value] : table_) {
-            if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end())
-                report(key.str(), "unknown key; expected one of: " + joinWords(allowed));
-        }
-    }
-
-    // The node at key when it is there with the wanted type; otherwise reports and gives null.
-    const toml::node *findOfType(std::string_view key, Presence presence, toml::node_type type,
-                                 std::string_view expected) const
-    {
-        const toml::node *node = find(key);
-        if (!node) {
-            if (presence == Presence::required)
-                report(key, "required key is missing; expected " + std::string(expected));
-            return nullptr;
-        }
-        if (node->type() != type) {
-            report(key, typeMismatch(expected, node->type()));
-            return nullptr;
-        }
-        return node;
-    }
-
-    std::optional<int64_t> integer(std::string_view key, Presence presence) const
-    {
-        const toml::node *node = findOfType(key, presence, toml::node_type::integer, "an integer");
-        return node ? std::optional(node->as_integer()->get()) : std::nullopt;
-    }
-
-    std::optional<bool> boolean(std::string_view key) const
-    {
-        const toml::node *node = findOfType(key, Presence::optional, toml::node_type::boolean, "a boolean");
-        return node ? std::optional(node->as_boolean()->get()) : std::nullopt;
-    }
-
-    // A string that findProblem accepts; NUL characters are refused first, since every string
-    // of ours ends up as a C string (a path, an interface name).
-    template <typename ProblemFinder>
-    std::optional<std::string> validString(std::string_view key, Presence presence,
-                                           ProblemFinder findProblem) const
-    {
-        const toml::node *node = findOfType(key, presence, toml::node_type::string, "a string");
-        if (!node)
-            return std::nullopt;
-        const std::string &text = node->as_string()->get();
-        auto problem = text.find('\0') != std::string::npos
-                           ? std::optional<std::string>("expected text without NUL characters")
-                           : findProblem(text);
-        return check(key, problem) ? std::optional(text) : std::nullopt;
-    }
-
-    // Reports the problem, if any, against key; true when there was none.
-    bool check(std::string_view key, const std::optional<std::string> &problem) const
-    {
-        if (problem)
-            report(key, *problem);
-        return !problem;
-    }
-
-    ErrorList &errors() const { return errors_; }
-
-private:
-    const toml::table &table_;
-    std::string path_;
-    ErrorList &errors_;
-};
 
 // "table" may be a name, a number, or a number written as a string. A name is kept as written
 // for logs; a number is shown by its name when rt_tables gives it one.
@@ -340,36 +210,6 @@ uint32_t lineAtOffset(std::string_view text, size_t offset)
     return 1 + static_cast<uint32_t>(std::count(text.begin(), text.begin() + offset, '\n'));
 }
 
-// Stops soon after the size limit, so that a huge file or an endless device costs nothing.
-std::optional<std::string> readSmallFile(const std::string &path, std::string &problem)
-{
-    auto cannotRead = [&path] {
-        return "cannot read " + path + ": " + std::generic_category().message(errno);
-    };
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        problem = cannotRead();
-        return std::nullopt;
-    }
-    std::string text;
-    std::array<char, 16384> buffer;
-    while (text.size() <= maxConfigFileSize) {
-        ssize_t count = ::read(fd, buffer.data(), buffer.size());
-        if (count == 0)
-            break;
-        if (count > 0) {
-            text.append(buffer.data(), static_cast<size_t>(count));
-        } else if (errno != EINTR) {
-            problem = cannotRead();
-            break;
-        }
-    }
-    ::close(fd);
-    if (problem.empty() && text.size() > maxConfigFileSize)
-        problem = "file is larger than 1 MiB";
-    return problem.empty() ? std::optional(std::move(text)) : std::nullopt;
-}
-
 } // namespace
 
 const RoleConfig *Config::findRole(std::string_view name) const
@@ -422,10 +262,13 @@ ConfigResult parseConfig(std::string_view text, std::string_view sourceName, con
 ConfigResult loadConfigFile(const std::string &path, const RoutingTableNames &tables)
 {
     try {
-        std::string problem;
-        if (auto text = readSmallFile(path, problem))
+        if (auto text = readSmallFile(path, maxConfigFileSize))
             return parseConfig(*text, path, tables);
-        return {std::nullopt, {ConfigError{path, 0, "", problem}}};
+        return {std::nullopt, {ConfigError{path, 0, "", "cannot read " + path + ": No such file or directory"}}};
+    } catch (const FileReadError &error) {
+        // The error's line names the file already.
+        bool tooLarge = error.kind() == FileReadError::Kind::tooLarge;
+        return {std::nullopt, {ConfigError{path, 0, "", tooLarge ? error.reason() : error.what()}}};
     } catch (const std::exception &error) {
         return {std::nullopt, {ConfigError{path, 0, "", std::string("cannot read: ") + error.what()}}};
     }

@@ -4,7 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/state_file.hpp"
+#include "core/small_file.hpp"
 
 namespace ifpin {
 
@@ -37,7 +37,7 @@ void LayeredConfig::readStateFile(StateFileTrouble trouble)
     RuntimeOverrides overrides;
     std::optional<std::string> unusable;
     try {
-        if (auto text = readFileIfPresent(path, maxStateFileSize)) {
+        if (auto text = readSmallFile(path, maxStateFileSize)) {
             ParsedOverrides parsed = overridesFromJson(*text);
             unusable = parsed.unusable;
             for (const auto &skipped : parsed.skipped)

@@ -1,10 +1,9 @@
 #include "config/routing_table_names.hpp"
+#include "core/small_file.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 #include <vector>
 
@@ -67,20 +66,6 @@ std::vector<std::string_view> splitWords(std::string_view line)
     return words;
 }
 
-std::optional<std::string> readTableFile(const std::filesystem::path &path)
-{
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(path, error) ||
-        std::filesystem::file_size(path, error) > maxTableFileSize || error)
-        return std::nullopt;
-    std::ifstream file(path, std::ios::binary);
-    if (!file)
-        return std::nullopt;
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
 // rt_tables.d/*.conf in name order, so that the result does not depend on directory order.
 std::vector<std::filesystem::path> dropInFiles(const std::filesystem::path &directory)
 {
@@ -106,8 +91,12 @@ RoutingTableNames RoutingTableNames::loadSystem()
 {
     RoutingTableNames names;
     auto addFile = [&names](const std::filesystem::path &path) {
-        if (auto text = readTableFile(path))
-            names.addFromText(*text);
+        try {
+            if (auto text = readSmallFile(path, maxTableFileSize))
+                names.addFromText(*text);
+        } catch (const FileReadError &) {
+            // unreadable, not a file, or too large to be one: not a table file
+        }
     };
     for (std::string_view directory : systemTableDirectories) {
         std::filesystem::path base(directory);

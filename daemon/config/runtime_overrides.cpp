@@ -4,14 +4,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/config_validation.hpp"
+#include "config/value_checks.hpp"
 
 namespace ifpin {
 
 namespace {
 
 using nlohmann::json;
-using namespace config_validation;
+using namespace value_checks;
 
 constexpr int formatVersion = 1;
 

@@ -1,4 +1,4 @@
-// libFuzzer target: parseConfig (daemon/config/config.cpp, config_validation.cpp) on arbitrary text, with
+// libFuzzer target: parseConfig (daemon/config/config.cpp, value_checks.cpp) on arbitrary text, with
 // iproute2's default table names.
 #include "config/config.hpp"
 #include "config/routing_table_names.hpp"

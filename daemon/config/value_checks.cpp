@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstdio>
 #include <optional>
 #include <span>
 #include <string>
@@ -12,19 +11,17 @@
 
 #include <sys/un.h>
 
-#include <toml++/toml.h>
+#include "config/value_checks.hpp"
+#include "core/logging.hpp"
+#include "core/text.hpp"
 
-#include "config/config_validation.hpp"
-
-namespace ifpin::config_validation {
+namespace ifpin::value_checks {
 namespace {
 
 constexpr size_t maxRoleNameLength = 32;
 constexpr size_t maxInterfaceNameLength = 15; // IFNAMSIZ less the terminating NUL
 // sun_path less its terminating NUL.
 constexpr size_t maxSocketPathLength = sizeof(sockaddr_un::sun_path) - 1;
-constexpr std::array<std::string_view, 7> logLevels{
-    "trace", "debug", "info", "warning", "error", "critical", "off"};
 
 bool isBareKeyCharacter(char c)
 {
@@ -49,70 +46,6 @@ std::string describeFamily(Family family)
 
 } // namespace
 
-// Shows a value as a TOML basic string would, so a stray space or control character is visible.
-std::string quoted(std::string_view text)
-{
-    std::string result = "\"";
-    for (char c : text) {
-        auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            result += '\\';
-            result += c;
-        } else if (byte < 0x20 || byte == 0x7f) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\u%04X", byte);
-            result += escaped;
-        } else {
-            result += c;
-        }
-    }
-    return result + "\"";
-}
-
-// A key as it would be written in a dotted TOML path: bare when it can be, quoted otherwise.
-std::string tomlKeySegment(std::string_view key)
-{
-    bool bare = !key.empty() && std::all_of(key.begin(), key.end(), isBareKeyCharacter);
-    return bare ? std::string(key) : quoted(key);
-}
-
-std::string joinWords(std::span<const std::string_view> words)
-{
-    std::string result;
-    for (std::string_view word : words) {
-        if (!result.empty())
-            result += ", ";
-        result += word;
-    }
-    return result;
-}
-
-namespace {
-
-std::string describeType(toml::node_type type)
-{
-    switch (type) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a floating-point number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: break;
-    }
-    return "nothing";
-}
-
-} // namespace
-
-std::string typeMismatch(std::string_view expected, toml::node_type found)
-{
-    return "expected " + std::string(expected) + ", got " + describeType(found);
-}
-
 // Role names are typed on command lines and printed in logs, so they keep to an alphabet that
 // needs no quoting anywhere.
 std::optional<std::string> roleNameProblem(std::string_view name)
@@ -120,7 +53,7 @@ std::optional<std::string> roleNameProblem(std::string_view name)
     if (!name.empty() && name.size() <= maxRoleNameLength &&
         std::all_of(name.begin(), name.end(), isBareKeyCharacter))
         return std::nullopt;
-    return "invalid role name " + quoted(name) +
+    return "invalid role name " + quote(name) +
            "; expected 1 to 32 characters from A-Z, a-z, 0-9, '_' and '-'";
 }
 
@@ -143,7 +76,7 @@ std::optional<std::string> interfaceNameProblem(std::string_view name)
     else
         return std::nullopt;
     std::string expected = "an interface name (1 to 15 bytes, no '/', ':' or whitespace, not \".\" or \"..\")";
-    return "expected " + expected + ", got " + quoted(name) + ": " + std::string(reason);
+    return "expected " + expected + ", got " + quote(name) + ": " + std::string(reason);
 }
 
 // Route priorities are u32 in netlink.
@@ -174,7 +107,7 @@ std::optional<std::string> tableTextProblem(std::string_view text, const Routing
         return std::nullopt;
     if (isDecimal(text))
         return "expected a routing table number between 1 and 4294967295, got " + std::string(text);
-    return "unknown routing table name " + quoted(text) + "; expected a name from rt_tables or a number";
+    return "unknown routing table name " + quote(text) + "; expected a name from rt_tables or a number";
 }
 
 // A relative path would depend on the working directory the daemon happens to be started in.
@@ -182,7 +115,7 @@ std::optional<std::string> absolutePathProblem(std::string_view path)
 {
     if (path.starts_with('/'))
         return std::nullopt;
-    return "expected an absolute path, got " + quoted(path);
+    return "expected an absolute path, got " + quote(path);
 }
 
 std::optional<std::string> socketPathProblem(std::string_view path)
@@ -197,9 +130,9 @@ std::optional<std::string> socketPathProblem(std::string_view path)
 
 std::optional<std::string> logLevelProblem(std::string_view level)
 {
-    if (std::find(logLevels.begin(), logLevels.end(), level) != logLevels.end())
+    if (std::find(logLevelNames.begin(), logLevelNames.end(), level) != logLevelNames.end())
         return std::nullopt;
-    return "expected one of: " + joinWords(logLevels) + "; got " + quoted(level);
+    return "expected one of: " + joined(logLevelNames) + "; got " + quote(level);
 }
 
 // A gateway must be a unicast address of the role's family: an address of the other family is
@@ -212,7 +145,7 @@ std::optional<std::string> gatewayProblem(Family family, std::string_view text)
         return "expected " + describeFamily(family) + ", got " + describeFamily(otherFamily) + " (" +
                std::string(text) + ")";
     if (!address)
-        return "expected " + describeFamily(family) + ", got " + quoted(text);
+        return "expected " + describeFamily(family) + ", got " + quote(text);
     std::string_view kind;
     if (address->isUnspecified())
         kind = "the unspecified address";
@@ -235,10 +168,10 @@ std::optional<std::string> allowListEntryProblem(std::string_view kind, std::str
                                                  std::span<const std::string> earlierEntries)
 {
     if (entry.empty() || contains(entry, '\0'))
-        return "expected " + allowListEntryDescription(kind) + ", got " + quoted(entry);
+        return "expected " + allowListEntryDescription(kind) + ", got " + quote(entry);
     if (std::find(earlierEntries.begin(), earlierEntries.end(), entry) != earlierEntries.end())
-        return "duplicate entry " + quoted(entry) + "; each " + std::string(kind) + " may be listed once";
+        return "duplicate entry " + quote(entry) + "; each " + std::string(kind) + " may be listed once";
     return std::nullopt;
 }
 
-} // namespace ifpin::config_validation
+} // namespace ifpin::value_checks

@@ -1,4 +1,5 @@
-// Checks on single configuration values, shared by the TOML walk in config.cpp.
+// Checks on single configuration values, wherever they come from: the file (config.cpp), the state
+// file (runtime_overrides.cpp) and D-Bus (bus/).
 #pragma once
 
 #include <cstdint>
@@ -7,8 +8,6 @@
 #include <string>
 #include <string_view>
 
-#include <toml++/toml.h>
-
 #include "core/ip_address.hpp"
 #include "config/routing_table_names.hpp"
 
@@ -16,11 +15,7 @@ namespace ifpin {
 
 // Each returns what is wrong with a value, as "expected ...,
 // got ..." for the person editing the file, or nothing when the value is fine.
-namespace config_validation {
-std::string quoted(std::string_view text);
-std::string tomlKeySegment(std::string_view key);
-std::string joinWords(std::span<const std::string_view> words);
-std::string typeMismatch(std::string_view expected, toml::node_type found);
+namespace value_checks {
 std::optional<std::string> roleNameProblem(std::string_view name);
 std::optional<std::string> interfaceNameProblem(std::string_view name);
 std::optional<std::string> metricProblem(int64_t metric);
@@ -34,6 +29,6 @@ std::optional<std::string> gatewayProblem(Family family, std::string_view text);
 std::string allowListEntryDescription(std::string_view kind);
 std::optional<std::string> allowListEntryProblem(std::string_view kind, std::string_view entry,
                                                  std::span<const std::string> earlierEntries);
-} // namespace config_validation
+} // namespace value_checks
 
 } // namespace ifpin

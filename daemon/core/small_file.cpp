@@ -1,4 +1,4 @@
-#include "core/state_file.hpp"
+#include "core/small_file.hpp"
 
 #include <array>
 #include <cerrno>
@@ -66,18 +66,39 @@ void writeFileAtomically(const std::string &directory, const std::string &name, 
         fail("cannot sync directory", directory);
 }
 
-std::optional<std::string> readFileIfPresent(const std::string &path, size_t maxSize)
+namespace {
+
+// "1 MiB" for 1048576, else the number of bytes.
+std::string sizeText(size_t bytes)
 {
+    constexpr size_t mebibyte = 1024 * 1024;
+    return bytes % mebibyte == 0 ? std::to_string(bytes / mebibyte) + " MiB" : std::to_string(bytes) + " bytes";
+}
+
+} // namespace
+
+FileReadError::FileReadError(Kind kind, const std::string &path, std::string reason)
+    : std::runtime_error("cannot read " + path + ": " + reason), kind_(kind), reason_(std::move(reason))
+{
+}
+
+std::optional<std::string> readSmallFile(const std::string &path, size_t maxSize)
+{
+    auto cannotRead = [&](int error) {
+        return FileReadError(FileReadError::Kind::cannotRead, path, std::generic_category().message(error));
+    };
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (!fd && errno == ENOENT)
         return std::nullopt;
     if (!fd)
-        fail("cannot open", path);
+        throw cannotRead(errno);
     struct stat st {};
     if (::fstat(fd.get(), &st) < 0)
-        fail("cannot stat", path);
+        throw cannotRead(errno);
+    if (S_ISDIR(st.st_mode))
+        throw cannotRead(EISDIR);
     if (!S_ISREG(st.st_mode))
-        throw std::runtime_error(path + " is not a regular file");
+        throw FileReadError(FileReadError::Kind::notRegular, path, "not a regular file");
     std::string text;
     std::array<char, 16384> buffer;
     while (true) {
@@ -85,12 +106,12 @@ std::optional<std::string> readFileIfPresent(const std::string &path, size_t max
         if (count < 0 && errno == EINTR)
             continue;
         if (count < 0)
-            fail("cannot read", path);
+            throw cannotRead(errno);
         if (count == 0)
             return text;
         text.append(buffer.data(), static_cast<size_t>(count));
         if (text.size() > maxSize)
-            throw std::runtime_error(path + " is larger than " + std::to_string(maxSize) + " bytes");
+            throw FileReadError(FileReadError::Kind::tooLarge, path, "file is larger than " + sizeText(maxSize));
     }
 }
 
