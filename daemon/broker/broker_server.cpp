@@ -64,6 +64,22 @@ void removeStaleSocket(const std::string &path)
 
 } // namespace
 
+SocketGrant answerWireRequest(SocketBroker &broker, const ifpin_request &request, const PeerCredentials &peer)
+{
+    if (request.type != IFPIN_REQUEST_OPEN_SOCKETS) {
+        std::string why = "unknown request type " + std::to_string(request.type);
+        spdlog::warn("broker: refused a request of {}: {}", peer.describe(), why);
+        return SocketGrant{IFPIN_STATUS_BAD_REQUEST, 0, why, {}};
+    }
+    SocketRequest wanted;
+    wanted.role.assign(request.role, strnlen(request.role, sizeof request.role));
+    wanted.family = request.family;
+    wanted.type = request.sock_type;
+    wanted.protocol = request.protocol;
+    wanted.count = request.count;
+    return broker.open(wanted, peer);
+}
+
 UniqueFd BrokerServer::openListener(const std::string &path)
 {
     std::filesystem::path directory = std::filesystem::path(path).parent_path();
@@ -247,7 +263,7 @@ bool BrokerServer::answer(Connection &connection, const uint8_t *request, size_t
         }
         connection.groupsRead = true;
     }
-    return sendReply(connection, broker_.open(decoded, connection.peer));
+    return sendReply(connection, answerWireRequest(broker_, decoded, connection.peer));
 }
 
 bool BrokerServer::sendReply(Connection &connection, const SocketGrant &grant)

@@ -11,6 +11,7 @@
 
 #include "core/event_loop.hpp"
 #include "broker/socket_broker.hpp"
+#include "protocol.h"
 #include "core/unique_fd.hpp"
 
 namespace ifpin {
@@ -23,6 +24,10 @@ struct BrokerLimits {
     std::chrono::milliseconds acceptBackoff{100}; // after EMFILE/ENFILE, before accepting again
     size_t maxUnreadReplyBytes = 32 * 1024;       // replies (with their sockets) a client left unread
 };
+
+// A decoded wire request answered by the broker: an open-sockets request becomes a SocketRequest;
+// a request type this ifpind does not know is refused (BAD_REQUEST) without looking further.
+SocketGrant answerWireRequest(SocketBroker &broker, const ifpin_request &request, const PeerCredentials &peer);
 
 class BrokerServer {
 public:
@@ -38,8 +43,6 @@ public:
     // The socket systemd passed (socket activation) when it is a SEQPACKET socket listening on
     // path; an invalid UniqueFd when systemd passed none.
     static UniqueFd listenerFromSystemd(const std::string &path);
-
-    size_t connectionCount() const { return connections_.size(); }
 
     // Before exit: accept no more clients (under socket activation they wait for the next ifpind)
     // and answer the requests already received, so that a restart loses none of them.

@@ -24,18 +24,16 @@ std::string_view typeText(int type)
 }
 
 // The request's shape, before any role is looked at. Empty when it is fine.
-std::string shapeProblem(const ifpin_request &request)
+std::string shapeProblem(const SocketRequest &request)
 {
-    if (request.type != IFPIN_REQUEST_OPEN_SOCKETS)
-        return "unknown request type " + std::to_string(request.type);
     if (request.family != AF_INET && request.family != AF_INET6)
         return "family " + std::to_string(request.family) + " is not AF_INET or AF_INET6";
-    if (request.sock_type != SOCK_STREAM && request.sock_type != SOCK_DGRAM)
-        return "socket type " + std::to_string(request.sock_type) + " is not SOCK_STREAM or SOCK_DGRAM";
-    int expected = request.sock_type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+    if (request.type != SOCK_STREAM && request.type != SOCK_DGRAM)
+        return "socket type " + std::to_string(request.type) + " is not SOCK_STREAM or SOCK_DGRAM";
+    int expected = request.type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
     if (request.protocol != 0 && request.protocol != expected)
         return "protocol " + std::to_string(request.protocol) + " does not fit a " +
-               std::string(typeText(request.sock_type)) + " socket";
+               std::string(typeText(request.type)) + " socket";
     if (request.count < 1 || request.count > IFPIN_MAX_SOCKETS_PER_REQUEST)
         return "count " + std::to_string(request.count) + " is not between 1 and " +
                std::to_string(IFPIN_MAX_SOCKETS_PER_REQUEST);
@@ -44,7 +42,7 @@ std::string shapeProblem(const ifpin_request &request)
 
 } // namespace
 
-SocketGrant SocketBroker::refuse(ifpin_status status, std::string message, const ifpin_request &request,
+SocketGrant SocketBroker::refuse(ifpin_status status, std::string message, const SocketRequest &request,
                                  const PeerCredentials &peer)
 {
     spdlog::warn("broker: refused {} {} socket(s) of role {} to {}: {}", request.count, familyText(request.family),
@@ -52,12 +50,10 @@ SocketGrant SocketBroker::refuse(ifpin_status status, std::string message, const
     return SocketGrant{status, 0, std::move(message), {}};
 }
 
-SocketGrant SocketBroker::open(const ifpin_request &request, const PeerCredentials &peer)
+SocketGrant SocketBroker::open(const SocketRequest &request, const PeerCredentials &peer)
 {
     if (auto problem = shapeProblem(request); !problem.empty())
-        return refuse(request.type == IFPIN_REQUEST_OPEN_SOCKETS ? IFPIN_STATUS_INVALID_ARGUMENT
-                                                                  : IFPIN_STATUS_BAD_REQUEST,
-                      problem, request, peer);
+        return refuse(IFPIN_STATUS_INVALID_ARGUMENT, problem, request, peer);
     const RoleConfig *role = roles_(request.role);
     if (!role)
         return refuse(IFPIN_STATUS_UNKNOWN_ROLE, fmt::format("unknown role '{}'", request.role), request, peer);
@@ -73,7 +69,7 @@ SocketGrant SocketBroker::open(const ifpin_request &request, const PeerCredentia
     std::optional<uint32_t> mark = marks_ ? marks_(role->name) : std::nullopt;
     SocketGrant grant;
     for (int i = 0; i < request.count; ++i) {
-        UniqueFd socket(::socket(request.family, request.sock_type | SOCK_CLOEXEC, request.protocol));
+        UniqueFd socket(::socket(request.family, request.type | SOCK_CLOEXEC, request.protocol));
         int error = socket ? 0 : errno;
         // The interface as it is named now: a socket follows the name it was bound to, so a role
         // moved later does not move sockets already handed out.
@@ -101,7 +97,7 @@ SocketGrant SocketBroker::open(const ifpin_request &request, const PeerCredentia
     }
     counters_[role->name].socketsServed += request.count;
     grant.message = fmt::format("{} {} {} socket(s) bound to {}{}", request.count, familyText(request.family),
-                                typeText(request.sock_type), role->interface,
+                                typeText(request.type), role->interface,
                                 mark ? fmt::format(", mark {:#010x}", *mark) : std::string(", egress not guarded"));
     spdlog::info("broker: gave {} of role {} to {}", grant.message, role->name, peer.describe());
     return grant;

@@ -24,6 +24,15 @@ struct BrokerCounters {
     uint64_t requestsDenied = 0;
 };
 
+// What a client asks for, wherever it asks (the broker socket, D-Bus OpenSocket).
+struct SocketRequest {
+    std::string role;
+    int family = 0;   // AF_INET or AF_INET6
+    int type = 0;     // SOCK_STREAM or SOCK_DGRAM
+    int protocol = 0; // 0, or the one that fits the type
+    int count = 1;    // 1..IFPIN_MAX_SOCKETS_PER_REQUEST
+};
+
 struct SocketGrant {
     ifpin_status status = IFPIN_STATUS_OK;
     int error = 0;       // errno, for IFPIN_STATUS_SOCKET_FAILED
@@ -43,7 +52,7 @@ public:
     }
 
     // Validates, authorises and creates. Every decision is logged with the peer's uid and pid.
-    SocketGrant open(const ifpin_request &request, const PeerCredentials &peer);
+    SocketGrant open(const SocketRequest &request, const PeerCredentials &peer);
 
     // Whether deciding on `role` looks at the peer's supplementary groups (it has allow_groups).
     bool checksGroups(std::string_view role) const;
@@ -52,7 +61,7 @@ public:
     const BrokerCounters &counters(std::string_view role) const;
 
 private:
-    SocketGrant refuse(ifpin_status status, std::string message, const ifpin_request &request,
+    SocketGrant refuse(ifpin_status status, std::string message, const SocketRequest &request,
                        const PeerCredentials &peer);
 
     RoleLookup roles_;

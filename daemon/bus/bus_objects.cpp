@@ -139,20 +139,7 @@ sdbus::UnixFd ManagerObject::OpenSocket(const std::string &role, const int32_t &
                                         const int32_t &protocol)
 {
     return guarded("OpenSocket", [&] {
-        if (role.size() > IFPIN_ROLE_NAME_MAX)
-            throw sdbus::Error(errorUnknownRole, "no role named '" + role + "'");
-        if (family < 0 || family > UINT16_MAX)
-            throw sdbus::Error(errorInvalidArgument, "family " + std::to_string(family) +
-                                                         " is not AF_INET (2) or AF_INET6 (10)");
-        ifpin_request request{};
-        request.type = IFPIN_REQUEST_OPEN_SOCKETS;
-        request.family = static_cast<uint16_t>(family);
-        request.sock_type = type;
-        request.protocol = protocol;
-        request.count = 1;
-        std::memcpy(request.role, role.data(), role.size());
-
-        SocketGrant grant = backend_.broker.open(request, callerOf(getObject(), true));
+        SocketGrant grant = backend_.broker.open({role, family, type, protocol, 1}, callerOf(getObject(), true));
         if (grant.status != IFPIN_STATUS_OK || grant.sockets.empty())
             throw sdbus::Error(errorOf(grant.status), grant.message);
         return sdbus::UnixFd(grant.sockets.front().release(), sdbus::adopt_fd);

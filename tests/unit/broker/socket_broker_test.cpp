@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "broker/broker_server.hpp"
 #include "broker/socket_broker.hpp"
 
 namespace ifpin {
@@ -38,15 +39,9 @@ protected:
         config.roles = {mgmt, gone};
     }
 
-    static ifpin_request request(const char *role, int count = 1, int family = AF_INET, int type = SOCK_STREAM)
+    static SocketRequest request(const char *role, int count = 1, int family = AF_INET, int type = SOCK_STREAM)
     {
-        ifpin_request r{};
-        r.type = IFPIN_REQUEST_OPEN_SOCKETS;
-        r.family = static_cast<uint16_t>(family);
-        r.sock_type = type;
-        r.count = static_cast<uint16_t>(count);
-        std::snprintf(r.role, sizeof r.role, "%s", role);
-        return r;
+        return SocketRequest{role, family, type, 0, count};
     }
 
     Config config;
@@ -108,9 +103,13 @@ TEST_F(SocketBrokerTest, RefusesRequestsOfTheWrongShape)
     auto udpOnStream = request("mgmt");
     udpOnStream.protocol = IPPROTO_UDP;
     EXPECT_EQ(broker.open(udpOnStream, member).status, IFPIN_STATUS_INVALID_ARGUMENT);
-    auto unknownType = request("mgmt");
+    ifpin_request unknownType{};
     unknownType.type = 99;
-    EXPECT_EQ(broker.open(unknownType, member).status, IFPIN_STATUS_BAD_REQUEST);
+    unknownType.family = AF_INET;
+    unknownType.sock_type = SOCK_STREAM;
+    unknownType.count = 1;
+    std::snprintf(unknownType.role, sizeof unknownType.role, "mgmt");
+    EXPECT_EQ(answerWireRequest(broker, unknownType, member).status, IFPIN_STATUS_BAD_REQUEST);
     EXPECT_EQ(broker.counters("mgmt").socketsServed, 0u);
 }
 
