@@ -27,7 +27,6 @@ public:
     void setFileConfig(Config file);
 
     const Config &effective() const { return merged_.config; }
-    const Config &file() const { return file_; }
     const RuntimeOverrides &overrides() const { return merged_.applied; }
     std::string statePath() const;
 

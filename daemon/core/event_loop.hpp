@@ -1,5 +1,5 @@
-// A thin RAII layer over sd-event: the single loop that serves netlink, signals, timers and (in later
-// layers) D-Bus and the broker socket. Every callback is guarded: an exception is logged and the loop
+// A thin RAII layer over sd-event: the single loop that serves netlink, signals, timers, D-Bus and
+// the broker socket. Every callback is guarded: an exception is logged and the loop
 // goes on, so one bad message costs one log line, never the daemon.
 #pragma once
 

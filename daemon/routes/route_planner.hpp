@@ -1,6 +1,6 @@
 // The heart of ifpind, as pure functions: given the routes the policy wants and the default routes
 // the kernel holds, decide the smallest ordered set of changes. No I/O here, so every case is a unit
-// test; the reconciler (route_reconciler.hpp) is the only code that writes routes.
+// test; RoutePolicy (route_policy.hpp) carries the plan out through the one RouteWriter.
 #pragma once
 
 #include <optional>

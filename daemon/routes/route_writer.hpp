@@ -1,5 +1,5 @@
 // The one seam through which routes are written. The daemon uses rtnetlink; unit tests substitute a
-// recorder to check what the reconciler would do without a kernel.
+// recorder to check what RoutePolicy would do without a kernel.
 #pragma once
 
 #include "kernel/kernel_facts.hpp"

@@ -1,0 +1,40 @@
+// What ifpind's D-Bus objects act on: the daemon's parts, by reference, and the daemon's own paths
+// for putting a change in force. The names and paths of org.ifpin1 (docs/dbus-api.md).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "broker/access_policy.hpp"
+#include "broker/socket_broker.hpp"
+#include "config/layered_config.hpp"
+#include "egress/egress_guard.hpp"
+#include "kernel/kernel_state.hpp"
+#include "routes/route_policy.hpp"
+
+namespace ifpin {
+
+inline constexpr const char *busName = "org.ifpin1";
+inline constexpr const char *managerPath = "/org/ifpin1";
+
+// /org/ifpin1/role/NAME, NAME escaped as sd_bus_path_encode() does.
+std::string rolePath(std::string_view role);
+
+// What the objects act on: the daemon's parts, by reference, and the daemon's own paths for
+// putting a change in force.
+struct BusBackend {
+    const RoutePolicy &policy;
+    const KernelState &kernel;
+    SocketBroker &broker;
+    LayeredConfig &layers;
+    const AccountResolver &accounts;
+    const EgressGuard &egress;
+    // Puts layers.effective() in force: RoutePolicy::setConfig and a policy reconcile.
+    std::function<void()> applyConfig;
+    // As SIGHUP: reads the configuration file again; what was wrong when the new file was refused.
+    std::function<std::optional<std::string>()> reload;
+};
+
+} // namespace ifpin

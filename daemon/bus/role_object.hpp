@@ -1,0 +1,60 @@
+// /org/ifpin1/role/NAME, the org.ifpin1.Role interface of one role (docs/dbus-api.md), on the adaptor
+// generated from dbus/org.ifpin1.Role.xml. Registers in its constructor, unregisters in its
+// destructor; emits PropertiesChanged for what changed since it last did.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "bus/bus_backend.hpp"
+#include "bus/role_properties.hpp"
+#include "org.ifpin1.Role-adaptor.h"
+
+namespace ifpin {
+
+class RoleObject final : public sdbus::AdaptorInterfaces<org::ifpin1::Role_adaptor> {
+public:
+    RoleObject(sdbus::IConnection &connection, BusBackend &backend, std::string role);
+    ~RoleObject();
+    RoleObject(const RoleObject &) = delete;
+    RoleObject &operator=(const RoleObject &) = delete;
+
+    // Emits PropertiesChanged for the properties that differ from the values last emitted.
+    void emitChanges();
+
+private:
+    RoleProperties current() const;
+    // Applies an authorised caller's edit of this role's runtime changes and puts it in force.
+    void change(const char *method, const PeerCredentials &caller, const std::function<void(RoleOverride &)> &edit);
+
+    void SetMetric(const uint32_t &metric) override;
+    void SetInterface(const std::string &interface) override;
+    void SetGateway(const std::string &family, const std::string &address) override;
+    void Reset() override;
+
+    std::string Name() override { return role_; }
+    std::string Interface() override { return current().interface; }
+    uint32_t Metric() override { return current().metric; }
+    std::string Gateway4() override { return current().gateway4; }
+    std::string Gateway6() override { return current().gateway6; }
+    bool Gateway4Learned() override { return current().gateway4Learned; }
+    bool Gateway6Learned() override { return current().gateway6Learned; }
+    std::string State() override { return current().state; }
+    std::string LinkState() override { return current().linkState; }
+    bool Route4InPlace() override { return current().route4InPlace; }
+    bool Route6InPlace() override { return current().route6InPlace; }
+    uint64_t Restorations() override { return current().restorations; }
+    std::vector<std::string> OutrankedBy() override { return current().outrankedBy; }
+    uint64_t SocketsServed() override { return current().socketsServed; }
+    uint64_t RequestsDenied() override { return current().requestsDenied; }
+    uint64_t EgressDropped() override; // read from the kernel at each call, never signalled
+
+    BusBackend &backend_;
+    std::string role_;
+    RoleProperties lastEmitted_;
+};
+
+} // namespace ifpin
