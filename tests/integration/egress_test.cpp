@@ -194,6 +194,18 @@ TEST_F(Egress, TableFollowsTheRolesAndGoesOnCleanExit)
     EXPECT_FALSE(table().has_value()) << "table inet ifpind is still there after a clean exit";
 }
 
+// The removal at exit declares the table before deleting it, so that it succeeds when somebody has
+// deleted the table already; and it does remove a table that is there (the case above).
+TEST_F(Egress, RemovalWorksWhetherOrNotTheTableExists)
+{
+    startDaemon();
+    ASSERT_TRUE(lab().shellIn(lab().hostNamespace(), "nft delete table inet ifpind").ok());
+    EXPECT_EQ(daemon().stop(), 0);
+    EXPECT_FALSE(table().has_value());
+    EXPECT_NE(daemon().log().find("egress guard: table inet ifpind removed"), std::string::npos) << daemon().log();
+    EXPECT_EQ(daemon().log().find("cannot remove table"), std::string::npos) << daemon().log();
+}
+
 TEST_F(Egress, RestartKeepsTheMarks)
 {
     startDaemon();

@@ -171,6 +171,12 @@ TEST_F(LayeredConfigTest, ReloadReadsTheStateFileAgain)
     std::filesystem::remove(statePath()); // how an admin drops every runtime change
     layers.setFileConfig(file());
     EXPECT_EQ(layers.effective(), file());
+
+    // And what the file says now is what applies (written by another ifpind, or restored from a
+    // backup): a reload that did not read the file would keep the file's 1000.
+    writeState(R"({"version": 1, "roles": {"mgmt": {"metric": 700}}})");
+    layers.setFileConfig(file());
+    EXPECT_EQ(layers.effective().findRole("mgmt")->metric, 700u);
 }
 
 TEST_F(LayeredConfigTest, ReloadDropsChangesThatNoLongerFit)

@@ -101,7 +101,9 @@ TEST(EgressRuleset, AnInterfaceNftCannotQuoteDropsAllOfTheRole)
     EXPECT_EQ(script.find("a\"b"), std::string::npos) << script;
 }
 
-TEST(EgressRuleset, RemovalWorksWhetherOrNotTheTableExists)
+// Declaring the table first makes the delete succeed whether or not the table exists; that the
+// kernel takes it both ways is the Egress integration case of the same name.
+TEST(EgressRuleset, RemovalDeclaresTheTableBeforeDeletingIt)
 {
     EXPECT_EQ(egressRemovalScript(), "table inet ifpind\ndelete table inet ifpind\n");
 }
