@@ -20,7 +20,7 @@ int runStatus(bool json)
             views.push_back(roleViewFrom(entry.name, proxy->allProperties()));
         }
         if (json)
-            std::cout << statusJson(views, client.manager().Version()).dump(2) << '\n';
+            std::cout << statusJsonText(views, client.manager().Version());
         else
             std::cout << statusTable(views);
         return exitOk;

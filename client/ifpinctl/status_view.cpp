@@ -71,6 +71,11 @@ nlohmann::json statusJson(const std::vector<RoleView> &roles, const std::string 
     return {{"version", version}, {"roles", std::move(list)}};
 }
 
+std::string statusJsonText(const std::vector<RoleView> &roles, const std::string &version)
+{
+    return statusJson(roles, version).dump(2) + "\n";
+}
+
 std::string statusTable(const std::vector<RoleView> &roles)
 {
     if (roles.empty())

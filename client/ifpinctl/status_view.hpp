@@ -20,6 +20,8 @@ struct FamilyView {
     std::string gateway; // empty when unknown or on-link
     bool learned = false;
     bool routeInPlace = false;
+
+    bool operator==(const FamilyView &) const = default;
 };
 
 struct RoleView {
@@ -35,11 +37,17 @@ struct RoleView {
     uint64_t restorations = 0;
     uint64_t egressDropped = 0; // packets of the role's sockets the egress guard dropped
     std::vector<std::string> outrankedBy;
+
+    bool operator==(const RoleView &) const = default;
 };
 
 // From org.ifpin1.Role's properties (Properties.GetAll); a property that is missing keeps its default.
 RoleView roleViewFrom(const std::string &name, const std::map<std::string, sdbus::Variant> &properties);
 nlohmann::json statusJson(const std::vector<RoleView> &roles, const std::string &version);
+// What `ifpinctl status --json` prints: statusJson indented by 2, keys in alphabetical order, and a newline.
+std::string statusJsonText(const std::vector<RoleView> &roles, const std::string &version);
+// What `ifpinctl status` prints: a header and a line per role, columns two spaces apart, then a line
+// per route that outranks a role; "no roles configured" when there are none.
 std::string statusTable(const std::vector<RoleView> &roles);
 
 } // namespace ifpinctl
