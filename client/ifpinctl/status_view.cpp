@@ -37,9 +37,9 @@ RoleView roleViewFrom(const std::string &name, const std::map<std::string, sdbus
     RoleView view;
     view.name = name;
     view.interface = valueOf<std::string>(properties, "Interface");
-    view.linkState = valueOf<std::string>(properties, "LinkState", "unknown");
+    view.linkState = valueOf<std::string>(properties, "LinkState", notSent);
     view.metric = valueOf<uint32_t>(properties, "Metric");
-    view.state = valueOf<std::string>(properties, "State", "unknown");
+    view.state = valueOf<std::string>(properties, "State", notSent);
     view.inet = {valueOf<std::string>(properties, "Gateway4"), valueOf<bool>(properties, "Gateway4Learned"),
                  valueOf<bool>(properties, "Route4InPlace")};
     view.inet6 = {valueOf<std::string>(properties, "Gateway6"), valueOf<bool>(properties, "Gateway6Learned"),

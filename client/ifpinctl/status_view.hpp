@@ -41,7 +41,12 @@ struct RoleView {
     bool operator==(const RoleView &) const = default;
 };
 
-// From org.ifpin1.Role's properties (Properties.GetAll); a property that is missing keeps its default.
+// What State and LinkState show when ifpind did not send them: none of ifpind's values, and
+// documented as ifpinctl's own in docs/dbus-api.md and ifpinctl(1).
+inline constexpr const char *notSent = "unknown";
+
+// From org.ifpin1.Role's properties (Properties.GetAll); a property that is missing keeps its default
+// (notSent for State and LinkState).
 RoleView roleViewFrom(const std::string &name, const std::map<std::string, sdbus::Variant> &properties);
 nlohmann::json statusJson(const std::vector<RoleView> &roles, const std::string &version);
 // What `ifpinctl status --json` prints: statusJson indented by 2, keys in alphabetical order, and a newline.

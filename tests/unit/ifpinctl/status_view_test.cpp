@@ -318,6 +318,14 @@ media  link-down  media0 (down)  100     no gateway, no route  fe80::1 (learned)
 )");
 }
 
+// "unknown" for what ifpind did not send is documented (docs/dbus-api.md, ifpinctl(1)).
+TEST(StatusTable, NothingSent)
+{
+    EXPECT_EQ(statusTable({roleViewFrom("mgmt", {})}), R"(ROLE  STATE    INTERFACE   METRIC  IPV4                  IPV6                  SOCKETS  RESTORATIONS  DROPPED
+mgmt  unknown   (unknown)  0       no gateway, no route  no gateway, no route  0        0             0
+)");
+}
+
 TEST(StatusTable, OutrankingLinesFollowTheRolesOrder)
 {
     RoleView media = mediaView();
