@@ -14,10 +14,11 @@ namespace {
 int runStatus(bool json)
 {
     return withDaemon("status", [json](DaemonClient &client) {
+        PropertyTypeWarnings warnings(std::cerr);
         std::vector<RoleView> views;
         for (const auto &entry : client.roles()) {
             auto proxy = client.role(entry);
-            views.push_back(roleViewFrom(entry.name, proxy->allProperties()));
+            views.push_back(roleViewFrom(entry.name, proxy->allProperties(), warnings));
         }
         if (json)
             std::cout << statusJsonText(views, client.manager().Version());

@@ -6,14 +6,34 @@
 namespace ifpinctl {
 namespace {
 
-template <typename T>
-T valueOf(const std::map<std::string, sdbus::Variant> &properties, const std::string &key, T fallback = {})
-{
-    auto found = properties.find(key);
-    if (found == properties.end() || !found->second.containsValueOfType<T>())
-        return fallback;
-    return found->second.get<T>();
-}
+// One role's properties, read with the type each should have.
+class PropertyReader {
+public:
+    PropertyReader(const std::string &role, const std::map<std::string, sdbus::Variant> &properties,
+                   PropertyTypeWarnings &warnings)
+        : role_(role), properties_(properties), warnings_(warnings)
+    {
+    }
+
+    template <typename T>
+    T valueOf(const std::string &key, T fallback = {}) const
+    {
+        auto found = properties_.find(key);
+        if (found == properties_.end())
+            return fallback;
+        if (!found->second.containsValueOfType<T>()) {
+            warnings_.unexpectedType(role_, key, sdbus::signature_of<T>::str(),
+                                     found->second.isEmpty() ? "" : found->second.peekValueType());
+            return fallback;
+        }
+        return found->second.get<T>();
+    }
+
+private:
+    const std::string &role_;
+    const std::map<std::string, sdbus::Variant> &properties_;
+    PropertyTypeWarnings &warnings_;
+};
 
 nlohmann::json familyJson(const FamilyView &family)
 {
@@ -32,23 +52,34 @@ std::string familyCell(const FamilyView &family)
 
 } // namespace
 
-RoleView roleViewFrom(const std::string &name, const std::map<std::string, sdbus::Variant> &properties)
+void PropertyTypeWarnings::unexpectedType(const std::string &role, const std::string &property,
+                                          const std::string &expected, const std::string &found)
 {
+    if (!warned_.insert(property).second)
+        return;
+    out_ << "ifpinctl status: warning: property " << property << " of role " << role << " has D-Bus type '"
+         << found << "' where ifpinctl expects '" << expected << "'; shown as not sent\n";
+}
+
+RoleView roleViewFrom(const std::string &name, const std::map<std::string, sdbus::Variant> &properties,
+                      PropertyTypeWarnings &warnings)
+{
+    const PropertyReader read(name, properties, warnings);
     RoleView view;
     view.name = name;
-    view.interface = valueOf<std::string>(properties, "Interface");
-    view.linkState = valueOf<std::string>(properties, "LinkState", notSent);
-    view.metric = valueOf<uint32_t>(properties, "Metric");
-    view.state = valueOf<std::string>(properties, "State", notSent);
-    view.inet = {valueOf<std::string>(properties, "Gateway4"), valueOf<bool>(properties, "Gateway4Learned"),
-                 valueOf<bool>(properties, "Route4InPlace")};
-    view.inet6 = {valueOf<std::string>(properties, "Gateway6"), valueOf<bool>(properties, "Gateway6Learned"),
-                  valueOf<bool>(properties, "Route6InPlace")};
-    view.socketsServed = valueOf<uint64_t>(properties, "SocketsServed");
-    view.requestsDenied = valueOf<uint64_t>(properties, "RequestsDenied");
-    view.restorations = valueOf<uint64_t>(properties, "Restorations");
-    view.egressDropped = valueOf<uint64_t>(properties, "EgressDropped");
-    view.outrankedBy = valueOf<std::vector<std::string>>(properties, "OutrankedBy");
+    view.interface = read.valueOf<std::string>("Interface");
+    view.linkState = read.valueOf<std::string>("LinkState", notSent);
+    view.metric = read.valueOf<uint32_t>("Metric");
+    view.state = read.valueOf<std::string>("State", notSent);
+    view.inet = {read.valueOf<std::string>("Gateway4"), read.valueOf<bool>("Gateway4Learned"),
+                 read.valueOf<bool>("Route4InPlace")};
+    view.inet6 = {read.valueOf<std::string>("Gateway6"), read.valueOf<bool>("Gateway6Learned"),
+                  read.valueOf<bool>("Route6InPlace")};
+    view.socketsServed = read.valueOf<uint64_t>("SocketsServed");
+    view.requestsDenied = read.valueOf<uint64_t>("RequestsDenied");
+    view.restorations = read.valueOf<uint64_t>("Restorations");
+    view.egressDropped = read.valueOf<uint64_t>("EgressDropped");
+    view.outrankedBy = read.valueOf<std::vector<std::string>>("OutrankedBy");
     return view;
 }
 

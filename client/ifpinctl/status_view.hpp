@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <map>
+#include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,9 +47,26 @@ struct RoleView {
 // documented as ifpinctl's own in docs/dbus-api.md and ifpinctl(1).
 inline constexpr const char *notSent = "unknown";
 
-// From org.ifpin1.Role's properties (Properties.GetAll); a property that is missing keeps its default
-// (notSent for State and LinkState).
-RoleView roleViewFrom(const std::string &name, const std::map<std::string, sdbus::Variant> &properties);
+// Where roleViewFrom reports a property that came with a D-Bus type other than the one
+// dbus/org.ifpin1.Role.xml gives it: one line on the stream per property name, naming the property,
+// the role it was first seen on and the type found. A later role with the same mismatch (every role,
+// when ifpind is of another version) adds nothing.
+class PropertyTypeWarnings {
+public:
+    explicit PropertyTypeWarnings(std::ostream &out) : out_(out) {}
+
+    void unexpectedType(const std::string &role, const std::string &property, const std::string &expected,
+                        const std::string &found);
+
+private:
+    std::ostream &out_;
+    std::set<std::string> warned_;
+};
+
+// From org.ifpin1.Role's properties (Properties.GetAll). A property that is missing keeps its default
+// (notSent for State and LinkState); so does one of another type, after a word to warnings.
+RoleView roleViewFrom(const std::string &name, const std::map<std::string, sdbus::Variant> &properties,
+                      PropertyTypeWarnings &warnings);
 nlohmann::json statusJson(const std::vector<RoleView> &roles, const std::string &version);
 // What `ifpinctl status --json` prints: statusJson indented by 2, keys in alphabetical order, and a newline.
 std::string statusJsonText(const std::vector<RoleView> &roles, const std::string &version);

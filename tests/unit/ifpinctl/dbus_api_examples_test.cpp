@@ -1,6 +1,6 @@
-// docs/dbus-api.md shows what `ifpinctl status` and `ifpinctl status --json` print for two roles:
-// these tests make that text with the code and require the page to hold exactly it. When one fails,
-// its message is the text to paste into the page.
+// docs/dbus-api.md shows what `ifpinctl status` and `ifpinctl status --json` print for two roles, and
+// the warning about a property of an unexpected type: these tests make that text with the code and
+// require the page to hold exactly it. When one fails, its message is the text to paste into the page.
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -78,6 +78,15 @@ TEST(DbusApiExamples, TheJsonIsWhatIfpinctlPrints)
     std::string printed = statusJsonText({exampleRoles().at(1)}, "0.1.0");
     EXPECT_EQ(blockAfter(readPage(), "`ifpinctl status --json` the same facts"), printed)
         << "docs/dbus-api.md's JSON should be:\n" << printed;
+}
+
+TEST(DbusApiExamples, TheWarningIsWhatIfpinctlPrints)
+{
+    std::ostringstream printed;
+    PropertyTypeWarnings warnings(printed);
+    roleViewFrom("mgmt", {{"Metric", sdbus::Variant(uint64_t{1000})}}, warnings);
+    EXPECT_EQ(blockAfter(readPage(), "ifpinctl says so on standard error"), printed.str())
+        << "docs/dbus-api.md's warning should be:\n" << printed.str();
 }
 
 } // namespace

@@ -1,8 +1,9 @@
 // What `ifpinctl status` makes of org.ifpin1.Role's properties: the view read from them
-// (roleViewFrom), the JSON for scripts and the table for people.
+// (roleViewFrom) and its warnings about unexpected types, the JSON for scripts and the table for people.
 #include <map>
 #include <ostream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -107,19 +108,36 @@ RoleView withoutProperty(RoleView view, const std::string &property)
     return view;
 }
 
+// roleViewFrom, and what it said on its warnings' stream.
+struct Reading {
+    RoleView view;
+    std::string warnings;
+};
+
+Reading readRole(const std::string &name, const Properties &properties)
+{
+    std::ostringstream out;
+    PropertyTypeWarnings warnings(out);
+    RoleView view = roleViewFrom(name, properties, warnings);
+    return {view, out.str()};
+}
+
 TEST(RoleViewFrom, ReadsEveryProperty)
 {
-    EXPECT_EQ(roleViewFrom("mgmt", mgmtProperties()), mgmtView());
+    Reading reading = readRole("mgmt", mgmtProperties());
+    EXPECT_EQ(reading.view, mgmtView());
+    EXPECT_EQ(reading.warnings, "");
 }
 
 TEST(RoleViewFrom, TheNameIsTheOneListRolesGave)
 {
-    EXPECT_EQ(roleViewFrom("mgmt", {{"Name", sdbus::Variant(std::string("other"))}}).name, "mgmt");
+    EXPECT_EQ(readRole("mgmt", {{"Name", sdbus::Variant(std::string("other"))}}).view.name, "mgmt");
 }
 
 TEST(RoleViewFrom, NothingSentGivesTheDefaults)
 {
-    RoleView view = roleViewFrom("mgmt", {});
+    Reading reading = readRole("mgmt", {});
+    const RoleView &view = reading.view;
     EXPECT_EQ(view.name, "mgmt");
     EXPECT_EQ(view.interface, "");
     EXPECT_EQ(view.linkState, "unknown");
@@ -132,6 +150,7 @@ TEST(RoleViewFrom, NothingSentGivesTheDefaults)
     EXPECT_EQ(view.restorations, 0u);
     EXPECT_EQ(view.egressDropped, 0u);
     EXPECT_TRUE(view.outrankedBy.empty());
+    EXPECT_EQ(reading.warnings, "") << "a missing property is no type error";
 }
 
 TEST(RoleViewFrom, AMissingPropertyChangesOnlyItsField)
@@ -139,39 +158,51 @@ TEST(RoleViewFrom, AMissingPropertyChangesOnlyItsField)
     for (const auto &[property, value] : mgmtProperties()) {
         Properties properties = mgmtProperties();
         properties.erase(property);
-        EXPECT_EQ(roleViewFrom("mgmt", properties), withoutProperty(mgmtView(), property)) << property;
+        Reading reading = readRole("mgmt", properties);
+        EXPECT_EQ(reading.view, withoutProperty(mgmtView(), property)) << property;
+        EXPECT_EQ(reading.warnings, "") << property;
     }
 }
 
+struct WrongType {
+    sdbus::Variant value;
+    std::string found;    // its D-Bus signature
+    std::string expected; // the property's own, as in dbus/org.ifpin1.Role.xml
+};
+
 // Each property with a D-Bus type other than its own: a near miss where there is one (u for t, t for
 // u, s for as), else another basic type.
-std::map<std::string, sdbus::Variant> wrongTypes()
+std::map<std::string, WrongType> wrongTypes()
 {
     return {
-        {"Interface", sdbus::Variant(uint32_t{7})},
-        {"Metric", sdbus::Variant(uint64_t{1000})},
-        {"Gateway4", sdbus::Variant(true)},
-        {"Gateway6", sdbus::Variant(int32_t{6})},
-        {"Gateway4Learned", sdbus::Variant(std::string("true"))},
-        {"Gateway6Learned", sdbus::Variant(uint32_t{1})},
-        {"State", sdbus::Variant(std::vector<std::string>{"enforced"})},
-        {"LinkState", sdbus::Variant(uint32_t{1})},
-        {"Route4InPlace", sdbus::Variant(int32_t{1})},
-        {"Route6InPlace", sdbus::Variant(std::string("yes"))},
-        {"Restorations", sdbus::Variant(uint32_t{4})},
-        {"OutrankedBy", sdbus::Variant(std::string("default via 203.0.113.66 dev other0"))},
-        {"SocketsServed", sdbus::Variant(uint32_t{3})},
-        {"RequestsDenied", sdbus::Variant(int64_t{2})},
-        {"EgressDropped", sdbus::Variant(double{7})},
+        {"Interface", {sdbus::Variant(uint32_t{7}), "u", "s"}},
+        {"Metric", {sdbus::Variant(uint64_t{1000}), "t", "u"}},
+        {"Gateway4", {sdbus::Variant(true), "b", "s"}},
+        {"Gateway6", {sdbus::Variant(int32_t{6}), "i", "s"}},
+        {"Gateway4Learned", {sdbus::Variant(std::string("true")), "s", "b"}},
+        {"Gateway6Learned", {sdbus::Variant(uint32_t{1}), "u", "b"}},
+        {"State", {sdbus::Variant(std::vector<std::string>{"enforced"}), "as", "s"}},
+        {"LinkState", {sdbus::Variant(uint32_t{1}), "u", "s"}},
+        {"Route4InPlace", {sdbus::Variant(int32_t{1}), "i", "b"}},
+        {"Route6InPlace", {sdbus::Variant(std::string("yes")), "s", "b"}},
+        {"Restorations", {sdbus::Variant(uint32_t{4}), "u", "t"}},
+        {"OutrankedBy", {sdbus::Variant(std::string("default via 203.0.113.66 dev other0")), "s", "as"}},
+        {"SocketsServed", {sdbus::Variant(uint32_t{3}), "u", "t"}},
+        {"RequestsDenied", {sdbus::Variant(int64_t{2}), "x", "t"}},
+        {"EgressDropped", {sdbus::Variant(double{7}), "d", "t"}},
     };
 }
 
-TEST(RoleViewFrom, APropertyOfAnotherTypeIsReadAsMissing)
+TEST(RoleViewFrom, APropertyOfAnotherTypeIsReadAsMissingWithAWarning)
 {
     for (const auto &[property, wrong] : wrongTypes()) {
         Properties properties = mgmtProperties();
-        properties.at(property) = wrong;
-        EXPECT_EQ(roleViewFrom("mgmt", properties), withoutProperty(mgmtView(), property)) << property;
+        properties.at(property) = wrong.value;
+        Reading reading = readRole("mgmt", properties);
+        EXPECT_EQ(reading.view, withoutProperty(mgmtView(), property)) << property;
+        EXPECT_EQ(reading.warnings, "ifpinctl status: warning: property " + property +
+                                        " of role mgmt has D-Bus type '" + wrong.found + "' where ifpinctl expects '" +
+                                        wrong.expected + "'; shown as not sent\n");
     }
 }
 
@@ -184,6 +215,27 @@ TEST(RoleViewFrom, WrongTypesCoverEveryPropertyButName)
         if (entry.first != "Name")
             all.insert(entry.first);
     EXPECT_EQ(covered, all);
+}
+
+TEST(RoleViewFrom, OneWarningPerPropertyHoweverManyRolesHaveIt)
+{
+    std::ostringstream out;
+    PropertyTypeWarnings warnings(out);
+    Properties mgmt = mgmtProperties();
+    mgmt.at("Metric") = sdbus::Variant(uint64_t{1000});
+    mgmt.at("SocketsServed") = sdbus::Variant(uint32_t{3});
+    Properties media = mgmtProperties();
+    media.at("Metric") = sdbus::Variant(uint64_t{100});
+    media.at("State") = sdbus::Variant(uint32_t{0});
+    roleViewFrom("mgmt", mgmt, warnings);
+    roleViewFrom("media", media, warnings);
+    roleViewFrom("mgmt", mgmt, warnings);
+    EXPECT_EQ(out.str(), "ifpinctl status: warning: property Metric of role mgmt has D-Bus type 't' where ifpinctl "
+                         "expects 'u'; shown as not sent\n"
+                         "ifpinctl status: warning: property SocketsServed of role mgmt has D-Bus type 'u' where "
+                         "ifpinctl expects 't'; shown as not sent\n"
+                         "ifpinctl status: warning: property State of role media has D-Bus type 'u' where ifpinctl "
+                         "expects 's'; shown as not sent\n");
 }
 
 TEST(StatusJson, KeySet)
@@ -321,7 +373,7 @@ media  link-down  media0 (down)  100     no gateway, no route  fe80::1 (learned)
 // "unknown" for what ifpind did not send is documented (docs/dbus-api.md, ifpinctl(1)).
 TEST(StatusTable, NothingSent)
 {
-    EXPECT_EQ(statusTable({roleViewFrom("mgmt", {})}), R"(ROLE  STATE    INTERFACE   METRIC  IPV4                  IPV6                  SOCKETS  RESTORATIONS  DROPPED
+    EXPECT_EQ(statusTable({readRole("mgmt", {}).view}), R"(ROLE  STATE    INTERFACE   METRIC  IPV4                  IPV6                  SOCKETS  RESTORATIONS  DROPPED
 mgmt  unknown   (unknown)  0       no gateway, no route  no gateway, no route  0        0             0
 )");
 }
