@@ -1,47 +1,11 @@
-// `ifpinctl status [--json]`: per role, the interface and its link state, the metric, the gateways
-// (learned or configured), whether each family's default route is in place, the state, sockets
-// served, restorations, packets the egress guard dropped, and any foreign default route that outranks it. A table for people, JSON
-// for scripts (the format is in docs/dbus-api.md).
+// `ifpinctl status [--json]`: asks ifpind for every role's properties over D-Bus and prints what
+// status_view.hpp makes of them, a table for people or JSON for scripts (docs/dbus-api.md).
 #pragma once
-
-#include <cstdint>
-#include <map>
-#include <string>
-#include <vector>
-
-#include <nlohmann/json.hpp>
-#include <sdbus-c++/sdbus-c++.h>
 
 #include "subcommand.hpp"
 
 namespace ifpinctl {
 
 Subcommand addStatusCommand(CLI::App &parent);
-
-struct FamilyView {
-    std::string gateway; // empty when unknown or on-link
-    bool learned = false;
-    bool routeInPlace = false;
-};
-
-struct RoleView {
-    std::string name;
-    std::string interface;
-    std::string linkState;
-    uint32_t metric = 0;
-    std::string state;
-    FamilyView inet;
-    FamilyView inet6;
-    uint64_t socketsServed = 0;
-    uint64_t requestsDenied = 0;
-    uint64_t restorations = 0;
-    uint64_t egressDropped = 0; // packets of the role's sockets the egress guard dropped
-    std::vector<std::string> outrankedBy;
-};
-
-// From org.ifpin1.Role's properties (Properties.GetAll); a property that is missing keeps its default.
-RoleView roleViewFrom(const std::string &name, const std::map<std::string, sdbus::Variant> &properties);
-nlohmann::json statusJson(const std::vector<RoleView> &roles, const std::string &version);
-std::string statusTable(const std::vector<RoleView> &roles);
 
 } // namespace ifpinctl

@@ -1,0 +1,139 @@
+// What `ifpinctl status` shows: see status_view.hpp.
+#include "status_view.hpp"
+
+#include <algorithm>
+
+namespace ifpinctl {
+namespace {
+
+// One role's properties, read with the type each should have.
+class PropertyReader {
+public:
+    PropertyReader(const std::string &role, const std::map<std::string, sdbus::Variant> &properties,
+                   PropertyTypeWarnings &warnings)
+        : role_(role), properties_(properties), warnings_(warnings)
+    {
+    }
+
+    template <typename T>
+    T valueOf(const std::string &key, T fallback = {}) const
+    {
+        auto found = properties_.find(key);
+        if (found == properties_.end())
+            return fallback;
+        if (!found->second.containsValueOfType<T>()) {
+            warnings_.unexpectedType(role_, key, sdbus::signature_of<T>::str(),
+                                     found->second.isEmpty() ? "" : found->second.peekValueType());
+            return fallback;
+        }
+        return found->second.get<T>();
+    }
+
+private:
+    const std::string &role_;
+    const std::map<std::string, sdbus::Variant> &properties_;
+    PropertyTypeWarnings &warnings_;
+};
+
+nlohmann::json familyJson(const FamilyView &family)
+{
+    return {{"gateway", family.gateway.empty() ? nlohmann::json(nullptr) : nlohmann::json(family.gateway)},
+            {"gateway_learned", family.learned},
+            {"route_in_place", family.routeInPlace}};
+}
+
+std::string familyCell(const FamilyView &family)
+{
+    std::string gateway = family.gateway.empty() ? "no gateway" : family.gateway;
+    if (family.learned)
+        gateway += " (learned)";
+    return gateway + ", " + (family.routeInPlace ? "in place" : "no route");
+}
+
+} // namespace
+
+void PropertyTypeWarnings::unexpectedType(const std::string &role, const std::string &property,
+                                          const std::string &expected, const std::string &found)
+{
+    if (!warned_.insert(property).second)
+        return;
+    out_ << "ifpinctl status: warning: property " << property << " of role " << role << " has D-Bus type '"
+         << found << "' where ifpinctl expects '" << expected << "'; shown as not sent\n";
+}
+
+RoleView roleViewFrom(const std::string &name, const std::map<std::string, sdbus::Variant> &properties,
+                      PropertyTypeWarnings &warnings)
+{
+    const PropertyReader read(name, properties, warnings);
+    RoleView view;
+    view.name = name;
+    view.interface = read.valueOf<std::string>("Interface");
+    view.linkState = read.valueOf<std::string>("LinkState", notSent);
+    view.metric = read.valueOf<uint32_t>("Metric");
+    view.state = read.valueOf<std::string>("State", notSent);
+    view.inet = {read.valueOf<std::string>("Gateway4"), read.valueOf<bool>("Gateway4Learned"),
+                 read.valueOf<bool>("Route4InPlace")};
+    view.inet6 = {read.valueOf<std::string>("Gateway6"), read.valueOf<bool>("Gateway6Learned"),
+                  read.valueOf<bool>("Route6InPlace")};
+    view.socketsServed = read.valueOf<uint64_t>("SocketsServed");
+    view.requestsDenied = read.valueOf<uint64_t>("RequestsDenied");
+    view.restorations = read.valueOf<uint64_t>("Restorations");
+    view.egressDropped = read.valueOf<uint64_t>("EgressDropped");
+    view.outrankedBy = read.valueOf<std::vector<std::string>>("OutrankedBy");
+    return view;
+}
+
+nlohmann::json statusJson(const std::vector<RoleView> &roles, const std::string &version)
+{
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto &role : roles)
+        list.push_back({{"name", role.name},
+                        {"interface", role.interface},
+                        {"link_state", role.linkState},
+                        {"metric", role.metric},
+                        {"state", role.state},
+                        {"inet", familyJson(role.inet)},
+                        {"inet6", familyJson(role.inet6)},
+                        {"sockets_served", role.socketsServed},
+                        {"requests_denied", role.requestsDenied},
+                        {"restorations", role.restorations},
+                        {"egress_dropped", role.egressDropped},
+                        {"outranked_by", role.outrankedBy}});
+    return {{"version", version}, {"roles", std::move(list)}};
+}
+
+std::string statusJsonText(const std::vector<RoleView> &roles, const std::string &version)
+{
+    return statusJson(roles, version).dump(2) + "\n";
+}
+
+std::string statusTable(const std::vector<RoleView> &roles)
+{
+    if (roles.empty())
+        return "no roles configured\n";
+    std::vector<std::vector<std::string>> rows{
+        {"ROLE", "STATE", "INTERFACE", "METRIC", "IPV4", "IPV6", "SOCKETS", "RESTORATIONS", "DROPPED"}};
+    for (const auto &role : roles)
+        rows.push_back({role.name, role.state, role.interface + " (" + role.linkState + ")",
+                        std::to_string(role.metric), familyCell(role.inet), familyCell(role.inet6),
+                        std::to_string(role.socketsServed) +
+                            (role.requestsDenied ? " (" + std::to_string(role.requestsDenied) + " denied)" : ""),
+                        std::to_string(role.restorations), std::to_string(role.egressDropped)});
+    std::vector<size_t> widths(rows.front().size(), 0);
+    for (const auto &row : rows)
+        for (size_t i = 0; i < row.size(); ++i)
+            widths[i] = std::max(widths[i], row[i].size());
+    std::string out;
+    for (const auto &row : rows) {
+        std::string line;
+        for (size_t i = 0; i < row.size(); ++i)
+            line += row[i] + (i + 1 < row.size() ? std::string(widths[i] - row[i].size() + 2, ' ') : "");
+        out += line + "\n";
+    }
+    for (const auto &role : roles)
+        for (const auto &route : role.outrankedBy)
+            out += "role " + role.name + " is outranked by a route ifpind does not manage: " + route + "\n";
+    return out;
+}
+
+} // namespace ifpinctl

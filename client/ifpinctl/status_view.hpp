@@ -1,0 +1,77 @@
+// What `ifpinctl status` shows, made from org.ifpin1.Role's properties alone: per role, the
+// interface and its link state, the metric, the gateways (learned or configured), whether each
+// family's default route is in place, the state, sockets served, restorations, packets the egress
+// guard dropped, and any foreign default route that outranks it. A table for people, JSON for
+// scripts (both formats are in docs/dbus-api.md). No bus here: status_command.cpp fetches the
+// properties, and the unit tests (tests/unit/ifpinctl/) hand these functions properties of their own.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <sdbus-c++/sdbus-c++.h>
+
+namespace ifpinctl {
+
+struct FamilyView {
+    std::string gateway; // empty when unknown or on-link
+    bool learned = false;
+    bool routeInPlace = false;
+
+    bool operator==(const FamilyView &) const = default;
+};
+
+struct RoleView {
+    std::string name;
+    std::string interface;
+    std::string linkState;
+    uint32_t metric = 0;
+    std::string state;
+    FamilyView inet;
+    FamilyView inet6;
+    uint64_t socketsServed = 0;
+    uint64_t requestsDenied = 0;
+    uint64_t restorations = 0;
+    uint64_t egressDropped = 0; // packets of the role's sockets the egress guard dropped
+    std::vector<std::string> outrankedBy;
+
+    bool operator==(const RoleView &) const = default;
+};
+
+// What State and LinkState show when ifpind did not send them: none of ifpind's values, and
+// documented as ifpinctl's own in docs/dbus-api.md and ifpinctl(1).
+inline constexpr const char *notSent = "unknown";
+
+// Where roleViewFrom reports a property that came with a D-Bus type other than the one
+// dbus/org.ifpin1.Role.xml gives it: one line on the stream per property name, naming the property,
+// the role it was first seen on and the type found. A later role with the same mismatch (every role,
+// when ifpind is of another version) adds nothing.
+class PropertyTypeWarnings {
+public:
+    explicit PropertyTypeWarnings(std::ostream &out) : out_(out) {}
+
+    void unexpectedType(const std::string &role, const std::string &property, const std::string &expected,
+                        const std::string &found);
+
+private:
+    std::ostream &out_;
+    std::set<std::string> warned_;
+};
+
+// From org.ifpin1.Role's properties (Properties.GetAll). A property that is missing keeps its default
+// (notSent for State and LinkState); so does one of another type, after a word to warnings.
+RoleView roleViewFrom(const std::string &name, const std::map<std::string, sdbus::Variant> &properties,
+                      PropertyTypeWarnings &warnings);
+nlohmann::json statusJson(const std::vector<RoleView> &roles, const std::string &version);
+// What `ifpinctl status --json` prints: statusJson indented by 2, keys in alphabetical order, and a newline.
+std::string statusJsonText(const std::vector<RoleView> &roles, const std::string &version);
+// What `ifpinctl status` prints: a header and a line per role, columns two spaces apart, then a line
+// per route that outranks a role; "no roles configured" when there are none.
+std::string statusTable(const std::vector<RoleView> &roles);
+
+} // namespace ifpinctl

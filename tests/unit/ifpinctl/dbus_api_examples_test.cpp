@@ -1,0 +1,93 @@
+// docs/dbus-api.md shows what `ifpinctl status` and `ifpinctl status --json` print for two roles, and
+// the warning about a property of an unexpected type: these tests make that text with the code and
+// require the page to hold exactly it. When one fails, its message is the text to paste into the page.
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "status_view.hpp"
+
+namespace ifpinctl {
+namespace {
+
+// The roles of the page's examples: media with configured gateways; mgmt with a learned IPv4 gateway,
+// sockets served, a restoration, dropped packets and a foreign route that outranks it.
+std::vector<RoleView> exampleRoles()
+{
+    RoleView media;
+    media.name = "media";
+    media.interface = "media0";
+    media.linkState = "up";
+    media.metric = 100;
+    media.state = "enforced";
+    media.inet = {"192.0.2.1", false, true};
+    media.inet6 = {"2001:db8:1::1", false, true};
+
+    RoleView mgmt;
+    mgmt.name = "mgmt";
+    mgmt.interface = "mgmt0";
+    mgmt.linkState = "up";
+    mgmt.metric = 1000;
+    mgmt.state = "enforced";
+    mgmt.inet = {"198.51.100.1", true, true};
+    mgmt.inet6 = {"2001:db8:2::1", false, true};
+    mgmt.socketsServed = 3;
+    mgmt.restorations = 1;
+    mgmt.egressDropped = 2;
+    mgmt.outrankedBy = {"default via 203.0.113.66 dev other0 metric 5 proto 3"};
+    return {media, mgmt};
+}
+
+std::string readPage()
+{
+    std::ifstream in(IFPIN_DBUS_API_DOC);
+    if (!in)
+        throw std::runtime_error("cannot read " IFPIN_DBUS_API_DOC);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// The body of the first fenced code block after the line that contains intro.
+std::string blockAfter(const std::string &page, const std::string &intro)
+{
+    auto at = page.find(intro);
+    if (at == std::string::npos)
+        throw std::runtime_error("no \"" + intro + "\" in " IFPIN_DBUS_API_DOC);
+    auto fence = page.find("\n```", at);
+    auto bodyStart = page.find('\n', fence + 1);
+    auto closing = page.find("\n```", bodyStart);
+    if (fence == std::string::npos || bodyStart == std::string::npos || closing == std::string::npos)
+        throw std::runtime_error("no code block after \"" + intro + "\" in " IFPIN_DBUS_API_DOC);
+    return page.substr(bodyStart + 1, closing + 1 - (bodyStart + 1));
+}
+
+TEST(DbusApiExamples, TheTableIsWhatIfpinctlPrints)
+{
+    std::string printed = statusTable(exampleRoles());
+    EXPECT_EQ(blockAfter(readPage(), "`ifpinctl status` prints a table for people"), printed)
+        << "docs/dbus-api.md's table should be:\n" << printed;
+}
+
+TEST(DbusApiExamples, TheJsonIsWhatIfpinctlPrints)
+{
+    std::string printed = statusJsonText({exampleRoles().at(1)}, "0.1.0");
+    EXPECT_EQ(blockAfter(readPage(), "`ifpinctl status --json` the same facts"), printed)
+        << "docs/dbus-api.md's JSON should be:\n" << printed;
+}
+
+TEST(DbusApiExamples, TheWarningIsWhatIfpinctlPrints)
+{
+    std::ostringstream printed;
+    PropertyTypeWarnings warnings(printed);
+    roleViewFrom("mgmt", {{"Metric", sdbus::Variant(uint64_t{1000})}}, warnings);
+    EXPECT_EQ(blockAfter(readPage(), "ifpinctl says so on standard error"), printed.str())
+        << "docs/dbus-api.md's warning should be:\n" << printed.str();
+}
+
+} // namespace
+} // namespace ifpinctl
