@@ -14,16 +14,27 @@ BusObjects::BusObjects(sdbus::IConnection &connection, BusBackend &backend)
 void BusObjects::refresh()
 {
     const auto &roles = backend_.policy.config().roles;
-    std::erase_if(roles_, [&](const auto &entry) {
-        return std::none_of(roles.begin(), roles.end(),
-                            [&](const RoleConfig &role) { return role.name == entry.first; });
-    });
+    const std::vector<std::string> roleInterface{org::ifpin1::Role_adaptor::INTERFACE_NAME};
+    for (auto entry = roles_.begin(); entry != roles_.end();) {
+        bool wanted = std::any_of(roles.begin(), roles.end(),
+                                  [&](const RoleConfig &role) { return role.name == entry->first; });
+        if (wanted) {
+            ++entry;
+            continue;
+        }
+        // Emitted while the object is still registered: sd-bus checks the interfaces it names.
+        entry->second->emitInterfacesRemovedSignal(roleInterface);
+        entry = roles_.erase(entry);
+    }
     for (const auto &role : roles) {
         auto found = roles_.find(role.name);
-        if (found == roles_.end())
-            roles_.emplace(role.name, std::make_unique<RoleObject>(connection_, backend_, role.name));
-        else
+        if (found == roles_.end()) {
+            auto &added = roles_.emplace(role.name, std::make_unique<RoleObject>(connection_, backend_, role.name))
+                              .first->second;
+            added->emitInterfacesAddedSignal(roleInterface);
+        } else {
             found->second->emitChanges();
+        }
     }
 }
 

@@ -21,8 +21,9 @@ public:
     BusObjects(const BusObjects &) = delete;
     BusObjects &operator=(const BusObjects &) = delete;
 
-    // After each reconcile: adds and removes role objects as the roles changed, and emits
-    // PropertiesChanged for the others. Never call it from inside a method handler.
+    // After each reconcile: adds and removes role objects as the roles changed, announcing each with
+    // InterfacesAdded or InterfacesRemoved (the manager's ObjectManager), and emits PropertiesChanged
+    // for the others. Never call it from inside a method handler.
     void refresh();
 
 private:

@@ -1,6 +1,7 @@
 // /org/ifpin1, the org.ifpin1.Manager interface (docs/dbus-api.md), on the adaptor sdbus-c++-xml2cpp
-// generates from dbus/org.ifpin1.Manager.xml. Registers in its constructor, unregisters in its
-// destructor.
+// generates from dbus/org.ifpin1.Manager.xml, and org.freedesktop.DBus.ObjectManager for the role
+// objects below it (their InterfacesAdded and InterfacesRemoved: BusObjects). Registers in its
+// constructor, unregisters in its destructor.
 #pragma once
 
 #include <string>
@@ -13,7 +14,8 @@
 
 namespace ifpin {
 
-class ManagerObject final : public sdbus::AdaptorInterfaces<org::ifpin1::Manager_adaptor> {
+class ManagerObject final
+    : public sdbus::AdaptorInterfaces<org::ifpin1::Manager_adaptor, sdbus::ObjectManager_adaptor> {
 public:
     ManagerObject(sdbus::IConnection &connection, BusBackend &backend);
     ~ManagerObject();

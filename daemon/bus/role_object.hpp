@@ -1,6 +1,7 @@
 // /org/ifpin1/role/NAME, the org.ifpin1.Role interface of one role (docs/dbus-api.md), on the adaptor
 // generated from dbus/org.ifpin1.Role.xml. Registers in its constructor, unregisters in its
-// destructor; emits PropertiesChanged for what changed since it last did.
+// destructor; emits PropertiesChanged for what changed since it last did. InterfacesAdded and
+// InterfacesRemoved (ManagedObject_adaptor) are BusObjects' to emit, when roles come and go.
 #pragma once
 
 #include <functional>
@@ -15,7 +16,7 @@
 
 namespace ifpin {
 
-class RoleObject final : public sdbus::AdaptorInterfaces<org::ifpin1::Role_adaptor> {
+class RoleObject final : public sdbus::AdaptorInterfaces<org::ifpin1::Role_adaptor, sdbus::ManagedObject_adaptor> {
 public:
     RoleObject(sdbus::IConnection &connection, BusBackend &backend, std::string role);
     ~RoleObject();

@@ -347,5 +347,21 @@ TEST_F(DbusApi, SilentBusDoesNotHoldTheDaemon)
     close(silent);
 }
 
+// /org/ifpin1 is an org.freedesktop.DBus.ObjectManager: anyone may list the role objects with their
+// properties (GetManagedObjects); its InterfacesAdded and InterfacesRemoved, sent when a reload adds
+// or removes a role, are what `ifpinctl monitor` follows (suite IfpinctlMonitoring).
+TEST_F(DbusApi, ObjectManagerListsTheRolesToAnyone)
+{
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    auto objects = bus().busctl({"call", "org.ifpin1", "/org/ifpin1", "org.freedesktop.DBus.ObjectManager",
+                                 "GetManagedObjects"},
+                                Caller::unprivileged());
+    ASSERT_TRUE(objects.ok()) << objects.describe();
+    EXPECT_EQ(objects.out.rfind("a{oa{sa{sv}}} 2 ", 0), 0u) << objects.out;
+    for (const char *part : {"\"/org/ifpin1/role/media\"", "\"/org/ifpin1/role/mgmt\"", "\"org.ifpin1.Role\"",
+                             "\"Interface\" s \"mgmt0\"", "\"Metric\" u 1000"})
+        EXPECT_TRUE(has(objects.out, part)) << part << " missing in " << objects.out;
+}
+
 } // namespace
 } // namespace ifpin::lab
