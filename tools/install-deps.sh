@@ -18,6 +18,8 @@ packages=(
   clang libclang-rt-14-dev
   # man pages
   scdoc
+  # ifpinctl metrics checked by a real Prometheus parser (tests/integration/check_metrics.py)
+  python3-prometheus-client
   # systemd integration tests (tests/system): a Debian root booted with systemd-nspawn; dbus-1.pc
   # says where the D-Bus files go
   systemd debootstrap systemd-container libdbus-1-dev

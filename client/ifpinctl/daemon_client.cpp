@@ -28,6 +28,17 @@ std::map<std::string, sdbus::Variant> RoleProxy::allProperties()
     return properties;
 }
 
+bool DaemonClient::ifpindOnBus()
+{
+    auto bus = sdbus::createProxy(connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    bool hasOwner = false;
+    bus->callMethod("NameHasOwner")
+        .onInterface("org.freedesktop.DBus")
+        .withArguments(std::string(busName))
+        .storeResultsTo(hasOwner);
+    return hasOwner;
+}
+
 std::vector<RoleEntry> DaemonClient::roles()
 {
     std::vector<RoleEntry> entries;

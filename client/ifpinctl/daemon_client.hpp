@@ -45,6 +45,11 @@ public:
     explicit DaemonClient(sdbus::IConnection &connection) : connection_(connection), manager_(connection) {}
 
     ManagerProxy &manager() { return manager_; }
+    sdbus::IConnection &connection() { return connection_; }
+    // Whether org.ifpin1 has an owner now, asked of the bus (NameHasOwner), which unlike a call to
+    // org.ifpin1 never starts ifpind by D-Bus activation: metrics, monitor and the completion
+    // only look at a running ifpind.
+    bool ifpindOnBus();
     std::vector<RoleEntry> roles();
     // The role's proxy; throws UnknownRole (as the daemon would) when there is no such role.
     std::unique_ptr<RoleProxy> role(const std::string &name);

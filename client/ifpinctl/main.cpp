@@ -7,6 +7,8 @@
 
 #include "exec_command.hpp"
 #include "ifpin_build_config.h"
+#include "metrics_command.hpp"
+#include "monitor_command.hpp"
 #include "policy_commands.hpp"
 #include "status_command.hpp"
 #include "subcommand.hpp"
@@ -28,6 +30,8 @@ int main(int argc, char **argv)
         addSetGatewayCommand(app),
         addResetCommand(app),
         addReloadCommand(app),
+        addMetricsCommand(app),
+        addMonitorCommand(app),
     };
 
     try {

@@ -1,6 +1,9 @@
 // docs/dbus-api.md shows what `ifpinctl status` and `ifpinctl status --json` print for two roles, and
 // the warning about a property of an unexpected type: these tests make that text with the code and
 // require the page to hold exactly it. When one fails, its message is the text to paste into the page.
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -9,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "metrics_view.hpp"
+#include "monitor_view.hpp"
 #include "status_view.hpp"
 
 namespace ifpinctl {
@@ -87,6 +92,83 @@ TEST(DbusApiExamples, TheWarningIsWhatIfpinctlPrints)
     roleViewFrom("mgmt", {{"Metric", sdbus::Variant(uint64_t{1000})}}, warnings);
     EXPECT_EQ(blockAfter(readPage(), "ifpinctl says so on standard error"), printed.str())
         << "docs/dbus-api.md's warning should be:\n" << printed.str();
+}
+
+TEST(DbusApiExamples, TheMetricsAreWhatIfpinctlPrints)
+{
+    std::string printed = metricsText({exampleRoles().at(1)}, "0.1.0");
+    EXPECT_EQ(blockAfter(readPage(), "`ifpinctl metrics` prints, for the mgmt role"), printed)
+        << "docs/dbus-api.md's metrics should be:\n" << printed;
+}
+
+// The page's monitor example: mgmt's route deleted and restored, mgmt0 taken down, a reload that
+// removes mgmt, one that adds it back at metric 2000, and ifpind stopped; in UTC.
+std::vector<MonitorEvent> exampleEvents()
+{
+    using namespace std::chrono_literals;
+    const EventTime start = EventTime(std::chrono::seconds(1746093600)); // 2025-05-01T10:00:00Z
+    PropertyMap mgmt{{"Name", sdbus::Variant(std::string("mgmt"))},
+                     {"Interface", sdbus::Variant(std::string("mgmt0"))},
+                     {"Metric", sdbus::Variant(uint32_t{1000})},
+                     {"State", sdbus::Variant(std::string("enforced"))},
+                     {"LinkState", sdbus::Variant(std::string("up"))},
+                     {"Route4InPlace", sdbus::Variant(true)},
+                     {"Route6InPlace", sdbus::Variant(true)},
+                     {"Restorations", sdbus::Variant(uint64_t{1})}};
+    std::vector<MonitorEvent> events =
+        propertyEvents(start + 250ms, "mgmt", mgmt, {{"Restorations", sdbus::Variant(uint64_t{2})}});
+    for (auto &event : propertyEvents(start + 12s + 31ms, "mgmt", mgmt,
+                                      {{"LinkState", sdbus::Variant(std::string("down"))},
+                                       {"Route4InPlace", sdbus::Variant(false)},
+                                       {"Route6InPlace", sdbus::Variant(false)},
+                                       {"State", sdbus::Variant(std::string("link-down"))}}))
+        events.push_back(event);
+    events.push_back(roleRemovedEvent(start + 40s + 2ms, "mgmt"));
+    PropertyMap back = mgmt;
+    back["Metric"] = sdbus::Variant(uint32_t{2000});
+    events.push_back(roleAddedEvent(start + 45s + 518ms, "mgmt", back));
+    events.push_back(daemonGoneEvent(start + 60s + 7ms));
+    return events;
+}
+
+// The examples are in UTC, whatever the machine's zone.
+class DbusApiExamplesInUtc : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        if (const char *zone = std::getenv("TZ"))
+            saved_ = zone;
+        setenv("TZ", "UTC0", 1);
+        tzset();
+    }
+    void TearDown() override
+    {
+        if (saved_.empty())
+            unsetenv("TZ");
+        else
+            setenv("TZ", saved_.c_str(), 1);
+        tzset();
+    }
+
+private:
+    std::string saved_;
+};
+
+TEST_F(DbusApiExamplesInUtc, TheMonitorLinesAreWhatIfpinctlPrints)
+{
+    std::string printed;
+    for (const auto &event : exampleEvents())
+        printed += eventLine(event);
+    EXPECT_EQ(blockAfter(readPage(), "`ifpinctl monitor` prints a line per event"), printed)
+        << "docs/dbus-api.md's monitor lines should be:\n" << printed;
+}
+
+TEST_F(DbusApiExamplesInUtc, TheMonitorJsonIsWhatIfpinctlPrints)
+{
+    auto events = exampleEvents();
+    std::string printed = eventJsonLine(events.at(0)) + eventJsonLine(events.at(1));
+    EXPECT_EQ(blockAfter(readPage(), "`ifpinctl monitor --json` prints the same events"), printed)
+        << "docs/dbus-api.md's monitor JSON should be:\n" << printed;
 }
 
 } // namespace

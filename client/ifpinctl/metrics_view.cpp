@@ -1,0 +1,201 @@
+// What `ifpinctl metrics` prints: see metrics_view.hpp.
+#include "metrics_view.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <string_view>
+#include <utility>
+
+namespace ifpinctl {
+
+const std::vector<std::string> knownRoleStates{"enforced", "no-gateway", "link-down", "no-interface", "failed"};
+const std::vector<std::string> knownLinkStates{"up", "down", "no-carrier", "missing"};
+
+namespace {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+// One line of a family: its labels besides role, and its value as the format writes it.
+struct Sample {
+    Labels labels;
+    std::string value;
+};
+
+using SamplesOf = std::function<std::vector<Sample>(const RoleView &)>;
+
+// One metric family with a sample (or several) per role.
+struct RoleFamily {
+    std::string_view name;
+    std::string_view type; // "counter" or "gauge"
+    std::string_view help;
+    SamplesOf samples;
+};
+
+std::string number(bool value) { return value ? "1" : "0"; }
+std::string number(uint64_t value) { return std::to_string(value); }
+std::string number(uint32_t value) { return std::to_string(value); }
+
+// A field of the role, as one sample.
+template <typename T>
+SamplesOf field(T RoleView::*member)
+{
+    return [member](const RoleView &role) { return std::vector<Sample>{{{}, number(role.*member)}}; };
+}
+
+// A field of each address family, as a sample labelled family="inet" and one family="inet6".
+template <typename T>
+SamplesOf perFamily(T FamilyView::*member)
+{
+    return [member](const RoleView &role) {
+        return std::vector<Sample>{{{{"family", "inet"}}, number(role.inet.*member)},
+                                   {{{"family", "inet6"}}, number(role.inet6.*member)}};
+    };
+}
+
+// A state as the enum pattern: one sample per known value, 1 for the role's; its value too when unknown.
+SamplesOf oneOf(std::string RoleView::*member, const std::vector<std::string> &known)
+{
+    return [member, &known](const RoleView &role) {
+        std::vector<Sample> samples;
+        for (const auto &state : known)
+            samples.push_back({{{"state", state}}, number(state == role.*member)});
+        if (std::find(known.begin(), known.end(), role.*member) == known.end())
+            samples.push_back({{{"state", role.*member}}, "1"});
+        return samples;
+    };
+}
+
+// A text field as the label of an info metric, whose value is always 1.
+SamplesOf info(std::string label, std::string RoleView::*member)
+{
+    return [label, member](const RoleView &role) { return std::vector<Sample>{{{{label, role.*member}}, "1"}}; };
+}
+
+// How many entries a list has.
+SamplesOf countOf(std::vector<std::string> RoleView::*member)
+{
+    return [member](const RoleView &role) {
+        return std::vector<Sample>{{{}, number(uint64_t{(role.*member).size()})}};
+    };
+}
+
+// Every role family, in the order printed. A new role property: one line here (and its field in
+// RoleView, read in roleViewFrom), documented in docs/dbus-api.md's list of metrics.
+const std::vector<RoleFamily> &roleFamilies()
+{
+    static const std::vector<RoleFamily> families{
+        {"ifpin_role_info", "gauge", "The interface a role is on now, as the label interface; always 1.",
+         info("interface", &RoleView::interface)},
+        {"ifpin_role_route_metric", "gauge", "The metric of the role's default routes.", field(&RoleView::metric)},
+        {"ifpin_role_state", "gauge",
+         "The role's state: 1 for the one it is in (enforced, no-gateway, link-down, no-interface, failed), "
+         "0 for the others.",
+         oneOf(&RoleView::state, knownRoleStates)},
+        {"ifpin_role_link_state", "gauge",
+         "The state of the role's interface: 1 for the one it is in (up, down, no-carrier, missing), "
+         "0 for the others.",
+         oneOf(&RoleView::linkState, knownLinkStates)},
+        {"ifpin_route_in_place", "gauge",
+         "1 when the role's default route of the family is in the kernel as the policy wants it, else 0.",
+         perFamily(&FamilyView::routeInPlace)},
+        {"ifpin_outranking_routes", "gauge",
+         "Default routes ifpind does not manage, on other interfaces, that win over the role's route.",
+         countOf(&RoleView::outrankedBy)},
+        {"ifpin_restorations_total", "counter",
+         "Times a change by someone else made ifpind write the role's routes again.", field(&RoleView::restorations)},
+        {"ifpin_sockets_served_total", "counter", "Sockets the broker gave out for the role.",
+         field(&RoleView::socketsServed)},
+        {"ifpin_socket_requests_denied_total", "counter", "Socket requests for the role refused by its allow lists.",
+         field(&RoleView::requestsDenied)},
+        {"ifpin_egress_dropped_packets_total", "counter",
+         "Packets of the role's sockets sent out of another interface and dropped by the egress guard.",
+         field(&RoleView::egressDropped)},
+    };
+    return families;
+}
+
+// HELP text escapes backslash and newline (the format's rule; label values escape quotes too).
+std::string escapeHelp(std::string_view help)
+{
+    std::string out;
+    for (char c : help) {
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
+    }
+    return out;
+}
+
+std::string header(std::string_view name, std::string_view type, std::string_view help)
+{
+    std::string out = "# HELP ";
+    out.append(name).append(" ").append(escapeHelp(help)).append("\n# TYPE ");
+    out.append(name).append(" ").append(type).append("\n");
+    return out;
+}
+
+std::string sampleLine(std::string_view name, const Labels &labels, const std::string &value)
+{
+    std::string out(name);
+    if (!labels.empty()) {
+        out += '{';
+        for (size_t i = 0; i < labels.size(); ++i)
+            out += (i ? "," : "") + labels[i].first + "=\"" + escapeLabelValue(labels[i].second) + "\"";
+        out += '}';
+    }
+    return out + " " + value + "\n";
+}
+
+std::string upFamily(bool up)
+{
+    return header("ifpin_up", "gauge",
+                  "1 when ifpinctl read ifpind's state over D-Bus, 0 when it could not (ifpind not running).") +
+           sampleLine("ifpin_up", {}, number(up));
+}
+
+} // namespace
+
+std::string escapeLabelValue(const std::string &value)
+{
+    std::string out;
+    for (char c : value) {
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
+    }
+    return out;
+}
+
+std::string metricsText(const std::vector<RoleView> &roles, const std::string &version)
+{
+    std::string out = upFamily(true);
+    out += header("ifpin_build_info", "gauge", "ifpind's version, as the label version; always 1.");
+    out += sampleLine("ifpin_build_info", {{"version", version}}, "1");
+    if (roles.empty())
+        return out;
+    for (const auto &family : roleFamilies()) {
+        out += header(family.name, family.type, family.help);
+        for (const auto &role : roles) {
+            for (auto &sample : family.samples(role)) {
+                sample.labels.insert(sample.labels.begin(), {"role", role.name});
+                out += sampleLine(family.name, sample.labels, sample.value);
+            }
+        }
+    }
+    return out;
+}
+
+std::string metricsTextWithoutDaemon()
+{
+    return upFamily(false);
+}
+
+} // namespace ifpinctl
