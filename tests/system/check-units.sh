@@ -3,16 +3,18 @@
 # installs into a temporary DESTDIR, then
 #   - every file is where the build's directories say (and where Debian looks, for prefix /usr);
 #   - `systemd-analyze verify` finds nothing to say about the units (man pages included);
-#   - `systemd-analyze security --offline` rates ifpind.service at most MAX_EXPOSURE (2.0);
+#   - `systemd-analyze security --offline` rates ifpind.service at most MAX_EXPOSURE (2.0), and
+#     ifpin-metrics.service at most MAX_METRICS_EXPOSURE (1.0);
 #   - the default ifpind.toml is valid and has no role, and its commented example is valid too;
 #   - the sysusers.d file parses, and the D-Bus activation file names the unit and the bus name.
 # Needs no root and touches nothing outside its temporary directory.
 #
-# Environment (set by tests/system/meson.build): MESON, BUILD_DIR, IFPIND, PREFIX, SYSCONFDIR, SBINDIR,
-# MANDIR, UNIT_DIR, SYSUSERS_DIR, DBUS_SERVICE_DIR, DBUS_POLICY_DIR.
+# Environment (set by tests/system/meson.build): MESON, BUILD_DIR, IFPIND, IFPINCTL, PREFIX, SYSCONFDIR,
+# SBINDIR, BINDIR, MANDIR, UNIT_DIR, SYSUSERS_DIR, DBUS_SERVICE_DIR, DBUS_POLICY_DIR.
 set -euo pipefail
 
 readonly max_exposure=20 # systemd-analyze's threshold is in tenths: 20 means 2.0
+readonly max_metrics_exposure=10
 failures=0
 fail() {
   echo "FAIL: $*" >&2
@@ -37,6 +39,8 @@ expect_file() { # expect_file PATH: PATH is absolute, as installed
 expect_file "$SBINDIR/ifpind"
 expect_file "$UNIT_DIR/ifpind.service"
 expect_file "$UNIT_DIR/ifpind.socket"
+expect_file "$UNIT_DIR/ifpin-metrics.service"
+expect_file "$UNIT_DIR/ifpin-metrics.timer"
 expect_file "$SYSUSERS_DIR/ifpind.conf"
 expect_file "$DBUS_SERVICE_DIR/org.ifpin1.service"
 expect_file "$DBUS_POLICY_DIR/org.ifpin1.conf"
@@ -57,15 +61,24 @@ if [[ $PREFIX == /usr ]]; then
 fi
 grep -qx "ExecStart=$SBINDIR/ifpind" "$dest$UNIT_DIR/ifpind.service" ||
   fail "ifpind.service does not start $SBINDIR/ifpind"
+# Debian's prometheus-node-exporter reads its textfile collector's files from this directory.
+readonly textfile_dir=/var/lib/prometheus/node-exporter
+grep -qx "ExecStart=$BINDIR/ifpinctl metrics --output $textfile_dir/ifpin.prom" "$dest$UNIT_DIR/ifpin-metrics.service" ||
+  fail "ifpin-metrics.service does not run $BINDIR/ifpinctl metrics --output $textfile_dir/ifpin.prom"
+grep -qx "ReadWritePaths=$textfile_dir" "$dest$UNIT_DIR/ifpin-metrics.service" ||
+  fail "ifpin-metrics.service may not write $textfile_dir"
 
-# 2. systemd-analyze verify: silent means fine. The unit runs the build's ifpind, since the
-# installed one is not at its final place; the man pages are the installed ones.
+# 2. systemd-analyze verify: silent means fine. The units run the build's ifpind and ifpinctl, since
+# the installed ones are not at their final place; the man pages are the installed ones.
 mkdir "$work/units"
 sed "s|^ExecStart=.*|ExecStart=$IFPIND|" "$dest$UNIT_DIR/ifpind.service" >"$work/units/ifpind.service"
-cp "$dest$UNIT_DIR/ifpind.socket" "$work/units/"
+cp "$dest$UNIT_DIR/ifpind.socket" "$dest$UNIT_DIR/ifpin-metrics.timer" "$work/units/"
+sed "s|^ExecStart=$BINDIR/ifpinctl |ExecStart=$IFPINCTL |" "$dest$UNIT_DIR/ifpin-metrics.service" \
+  >"$work/units/ifpin-metrics.service"
 if MANPATH="$dest$MANDIR" systemd-analyze verify "$work/units/ifpind.service" "$work/units/ifpind.socket" \
+  "$work/units/ifpin-metrics.service" "$work/units/ifpin-metrics.timer" \
   >"$work/verify.log" 2>&1 && [[ ! -s $work/verify.log ]]; then
-  pass "systemd-analyze verify ifpind.service ifpind.socket"
+  pass "systemd-analyze verify ifpind.service ifpind.socket ifpin-metrics.service ifpin-metrics.timer"
 else
   sed 's/^/  /' "$work/verify.log" >&2
   fail "systemd-analyze verify complained"
@@ -81,6 +94,16 @@ if ((security_status == 0)) && [[ -n $overall ]]; then
 else
   grep -v '^✓' "$work/security.log" | sed 's/^/  /' >&2 || true
   fail "systemd-analyze security: ${overall:-no figure} (at most 2.0 wanted)"
+fi
+security_status=0
+systemd-analyze security --offline=yes --threshold="$max_metrics_exposure" --no-pager \
+  "$dest$UNIT_DIR/ifpin-metrics.service" >"$work/security.log" 2>&1 || security_status=$?
+overall=$(grep -o 'Overall exposure level for ifpin-metrics.service: .*' "$work/security.log" || true)
+if ((security_status == 0)) && [[ -n $overall ]]; then
+  pass "$overall (at most 1.0 wanted)"
+else
+  grep -v '^✓' "$work/security.log" | sed 's/^/  /' >&2 || true
+  fail "systemd-analyze security: ${overall:-no figure} (at most 1.0 wanted)"
 fi
 
 # 4. The default configuration: valid, no role; with its example roles uncommented, still valid.

@@ -11,7 +11,9 @@
 # skip. The host's routes, links, users and services are never touched: the container sees only
 # the lab's namespace, and everything is removed at the end, also on failure.
 #
-# Environment (set by tests/system/meson.build): MESON, BUILD_DIR, SOURCE_DIR, PREFIX, IFPIN_LAB.
+# Environment (set by tests/system/meson.build): MESON, BUILD_DIR, SOURCE_DIR, PREFIX, IFPIN_LAB, and
+# CHECK_METRICS (tests/integration/check_metrics.py, run here on the host, with Debian's
+# python3-prometheus-client, on the file the container wrote).
 # IFPIN_DEBIAN_MIRROR overrides the mirror debootstrap uses (default http://deb.debian.org/debian).
 set -euo pipefail
 
@@ -417,6 +419,27 @@ expect_eq "restarts since the restart test" "$(prop ifpind NRestarts)" 1
 if in_ct journalctl -u ifpind -o cat | grep -E 'status=31/SYS|Watchdog timeout'; then
   die "ifpind was killed by its system call filter or its watchdog"
 fi
+
+step "ifpin-metrics: off by default; started, it writes what node exporter's textfile collector reads"
+expect_eq "ifpin-metrics.timer as installed" "$(in_ct systemctl is-enabled ifpin-metrics.timer || true)" disabled
+expect_eq "ifpin-metrics.timer after boot" "$(in_ct systemctl is-active ifpin-metrics.timer || true)" inactive
+# Without prometheus-node-exporter's directory a run is skipped, not failed.
+in_ct systemctl start ifpin-metrics.service
+expect_eq "a run without the textfile directory (result, condition)" \
+  "$(prop ifpin-metrics.service Result) $(prop ifpin-metrics.service ConditionResult)" "success no"
+# The directory as Debian's prometheus-node-exporter package ships it: root's, 0755.
+in_ct install -d -m 0755 /var/lib/prometheus/node-exporter
+textfile=/var/lib/prometheus/node-exporter/ifpin.prom
+in_ct systemctl start ifpin-metrics.service ||
+  die "ifpin-metrics.service failed: $(in_ct journalctl -u ifpin-metrics -o cat | tail -n 5)"
+expect_eq "ifpin-metrics.service result" "$(prop ifpin-metrics.service Result)" success
+expect_eq "ifpin.prom's mode and owner (node exporter runs as prometheus)" "$(in_ct stat -c '%a %U' "$textfile")" "644 root"
+in_ct ifpinctl status --json >"$work/status.json"
+out=$("$CHECK_METRICS" "$root$textfile" "$work/status.json") ||
+  die "ifpin.prom does not parse, or does not match ifpinctl status --json: $out"
+ok "ifpin.prom parses (python3-prometheus-client) and matches ifpinctl status --json: $out"
+in_ct systemctl enable --now --quiet ifpin-metrics.timer
+expect_eq "ifpin-metrics.timer after enable --now" "$(in_ct systemctl is-active ifpin-metrics.timer)" active
 
 step "systemctl enable ifpind: started at boot"
 in_ct systemctl enable --quiet ifpind
