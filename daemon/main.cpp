@@ -24,7 +24,7 @@ int main(int argc, char **argv)
     app.add_option("--netlink-receive-buffer", receiveBuffer, "bytes the kernel may queue for ifpind's event socket")
         ->check(CLI::Range(4096, 1 << 30))
         ->capture_default_str();
-    app.set_version_flag("--version", IFPIN_VERSION);
+    app.set_version_flag("--version", "ifpind " IFPIN_VERSION);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &error) {

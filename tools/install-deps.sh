@@ -18,8 +18,9 @@ packages=(
   clang libclang-rt-14-dev
   # man pages
   scdoc
-  # ifpinctl metrics checked by a real Prometheus parser (tests/integration/check_metrics.py)
-  python3-prometheus-client
+  # ifpinctl metrics checked by a real Prometheus parser (tests/integration/check_metrics.py); the
+  # bash completion's directory (bash-completion.pc) and its test
+  python3-prometheus-client bash-completion
   # systemd integration tests (tests/system): a Debian root booted with systemd-nspawn; dbus-1.pc
   # says where the D-Bus files go
   systemd debootstrap systemd-container libdbus-1-dev

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "complete_command.hpp"
 #include "exec_command.hpp"
 #include "ifpin_build_config.h"
 #include "metrics_command.hpp"
@@ -32,6 +33,7 @@ int main(int argc, char **argv)
         addReloadCommand(app),
         addMetricsCommand(app),
         addMonitorCommand(app),
+        addCompleteCommand(app),
     };
 
     try {

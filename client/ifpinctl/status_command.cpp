@@ -3,6 +3,7 @@
 
 #include <iostream>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "daemon_client.hpp"
@@ -11,16 +12,26 @@
 namespace ifpinctl {
 namespace {
 
-int runStatus(bool json)
+struct StatusOptions {
+    bool json = false;
+    std::string role; // empty: every role
+};
+
+int runStatus(const StatusOptions &options)
 {
-    return withDaemon("status", [json](DaemonClient &client) {
+    return withDaemon("status", [&options](DaemonClient &client) {
         PropertyTypeWarnings warnings(std::cerr);
         std::vector<RoleView> views;
-        for (const auto &entry : client.roles()) {
-            auto proxy = client.role(entry);
-            views.push_back(roleViewFrom(entry.name, proxy->allProperties(), warnings));
+        if (!options.role.empty()) {
+            // An unknown role: DaemonClient::role throws UnknownRole naming the roles there are (status 1).
+            views.push_back(roleViewFrom(options.role, client.role(options.role)->allProperties(), warnings));
+        } else {
+            for (const auto &entry : client.roles()) {
+                auto proxy = client.role(entry);
+                views.push_back(roleViewFrom(entry.name, proxy->allProperties(), warnings));
+            }
         }
-        if (json)
+        if (options.json)
             std::cout << statusJsonText(views, client.manager().Version());
         else
             std::cout << statusTable(views);
@@ -32,10 +43,11 @@ int runStatus(bool json)
 
 Subcommand addStatusCommand(CLI::App &parent)
 {
-    auto json = std::make_shared<bool>(false);
+    auto options = std::make_shared<StatusOptions>();
     CLI::App *app = parent.add_subcommand("status", "Show each role: interface, metric, gateways, routes, state");
-    app->add_flag("--json", *json, "Print JSON for scripts instead of a table");
-    return {app, [json] { return runStatus(*json); }};
+    app->add_flag("--json", options->json, "Print JSON for scripts instead of a table");
+    app->add_option("role", options->role, "Show this role alone (e.g. mgmt)");
+    return {app, [options] { return runStatus(*options); }};
 }
 
 } // namespace ifpinctl

@@ -1,6 +1,7 @@
 // ifpinctl's D-Bus commands against the real ifpind on a private bus: `status` (JSON checked against
 // the kernel's routes, the table checked for the key facts), the policy commands, their exit
 // statuses, and the one line it prints when ifpind is not running.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -188,6 +189,98 @@ TEST_F(Ifpinctl, UnprivilegedSetIsRefused)
                               "--clear-groups", requiredEnv("IFPINCTL"), "status"});
     EXPECT_EQ(status.status, 0) << "anyone may read: " << status.describe();
     EXPECT_TRUE(mgmtRoutesAt(1000));
+}
+
+TEST_F(Ifpinctl, StatusOfOneRole)
+{
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    ASSERT_TRUE(mgmtRoutesBecome(1000));
+
+    auto table = ifpinctl({"status", "mgmt"});
+    ASSERT_TRUE(table.ok()) << table.describe();
+    EXPECT_TRUE(has(table.out, "mgmt0 (up)")) << table.out;
+    EXPECT_FALSE(has(table.out, "media")) << table.out;
+    EXPECT_EQ(std::count(table.out.begin(), table.out.end(), '\n'), 2) << "a header and one role:\n" << table.out;
+
+    auto json = ifpinctl({"status", "--json", "mgmt"});
+    ASSERT_TRUE(json.ok()) << json.describe();
+    auto status = nlohmann::json::parse(json.out);
+    ASSERT_EQ(status.at("roles").size(), 1u) << json.out;
+    EXPECT_EQ(status.at("roles").at(0), roleIn(statusJson(), "mgmt"));
+
+    auto unknown = ifpinctl({"status", "nope"});
+    EXPECT_EQ(unknown.status, 1) << unknown.describe();
+    EXPECT_EQ(unknown.out, "");
+    EXPECT_EQ(unknown.err, "ifpinctl status: no role named 'nope' (roles: media, mgmt) (org.ifpin1.Error.UnknownRole)\n");
+}
+
+// 0 success, 1 the daemon refused or is not running, 2 bad arguments (ifpinctl(1)), for the
+// commands of the monitoring issue too; and both programs name themselves in --version.
+TEST_F(Ifpinctl, ExitStatusesAndVersions)
+{
+    for (auto args : {std::vector<std::string>{"status", "mgmt", "media"}, std::vector<std::string>{"metrics", "--bogus"},
+                      std::vector<std::string>{"metrics", "--output"}, std::vector<std::string>{"monitor", "mgmt"},
+                      std::vector<std::string>{"monitor", "--yaml"}, std::vector<std::string>{"__complete", "things"},
+                      std::vector<std::string>{}}) {
+        auto result = ifpinctl(args);
+        EXPECT_EQ(result.status, 2) << (args.empty() ? "(none)" : args[0]) << ": " << result.describe();
+        EXPECT_EQ(result.out, "");
+    }
+    for (auto args : {std::vector<std::string>{"status", "mgmt"}, std::vector<std::string>{"metrics"},
+                      std::vector<std::string>{"monitor"}}) {
+        auto result = ifpinctl(args);
+        EXPECT_EQ(result.status, 1) << args[0] << ": " << result.describe();
+        EXPECT_EQ(result.err, "ifpind is not running: no owner of org.ifpin1 on the system bus\n") << args[0];
+    }
+
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    const std::string version = statusJson().at("version");
+    auto ifpinctlVersion = ifpinctl({"--version"});
+    EXPECT_EQ(ifpinctlVersion.status, 0);
+    EXPECT_EQ(ifpinctlVersion.out, "ifpinctl " + version + "\n");
+    auto ifpindVersion = runCommand({requiredEnv("IFPIND"), "--version"});
+    EXPECT_EQ(ifpindVersion.status, 0);
+    EXPECT_EQ(ifpindVersion.out, "ifpind " + version + "\n");
+    for (auto args : {std::vector<std::string>{"status", "mgmt"}, std::vector<std::string>{"metrics"},
+                      std::vector<std::string>{"--help"}, std::vector<std::string>{"monitor", "--help"}})
+        EXPECT_EQ(ifpinctl(args).status, 0) << args[0];
+}
+
+// The bash completion, sourced in a bash of its own with COMP_WORDS and COMP_CWORD set as bash sets
+// them, in the lab's host namespace (its /sys/class/net has the lab's interfaces).
+TEST_F(Ifpinctl, BashCompletion)
+{
+    auto complete = [&](const std::vector<std::string> &words) {
+        std::vector<std::string> argv{"ip", "netns", "exec", lab().hostNamespace(), "bash", "--norc", "--noprofile", "-c",
+                                      ". \"$1\" && shift && COMP_WORDS=(\"$@\") && COMP_CWORD=$(($# - 1)) && _ifpinctl && "
+                                      "printf '%s\\n' \"${COMPREPLY[@]}\"",
+                                      "bash", requiredEnv("IFPIN_BASH_COMPLETION")};
+        argv.insert(argv.end(), words.begin(), words.end());
+        return runCommand(argv);
+    };
+    auto words = [](const CommandResult &result) { return result.out; };
+    const std::string ifpinctlPath = requiredEnv("IFPINCTL");
+
+    EXPECT_EQ(words(complete({"ifpinctl", ""})),
+              "exec\nstatus\nmetrics\nmonitor\nset-metric\nset-interface\nset-gateway\nreset\nreload\n");
+    EXPECT_EQ(words(complete({"ifpinctl", "mo"})), "monitor\n");
+    EXPECT_EQ(words(complete({"ifpinctl", "set-"})), "set-metric\nset-interface\nset-gateway\n");
+    EXPECT_EQ(words(complete({"ifpinctl", "--v"})), "--version\n");
+    EXPECT_EQ(words(complete({"ifpinctl", "status", "--"})), "--json\n--help\n");
+    EXPECT_EQ(words(complete({"ifpinctl", "metrics", "--o"})), "--output\n");
+    EXPECT_EQ(words(complete({"ifpinctl", "set-gateway", "mgmt", "i"})), "inet\ninet6\n");
+    EXPECT_EQ(words(complete({"ifpinctl", "set-interface", "mgmt", "m"})), "media0\nmgmt0\n");
+    EXPECT_EQ(words(complete({"ifpinctl", "exec", "mgmt", ""})), "--\n");
+    // Without ifpind: no role names, and not a word on standard error.
+    auto none = complete({ifpinctlPath, "status", ""});
+    EXPECT_EQ(none.out, "\n") << none.describe();
+    EXPECT_EQ(none.err, "");
+
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    EXPECT_EQ(words(complete({ifpinctlPath, "status", ""})), "media\nmgmt\n");
+    EXPECT_EQ(words(complete({ifpinctlPath, "set-metric", "mg"})), "mgmt\n");
+    EXPECT_EQ(words(complete({ifpinctlPath, "--version", "exec", "me"})), "media\n");
+    EXPECT_EQ(words(complete({ifpinctlPath, "set-metric", "mgmt", ""})), "\n") << "a metric is not completed";
 }
 
 } // namespace

@@ -5,12 +5,13 @@
 #   - `systemd-analyze verify` finds nothing to say about the units (man pages included);
 #   - `systemd-analyze security --offline` rates ifpind.service at most MAX_EXPOSURE (2.0), and
 #     ifpin-metrics.service at most MAX_METRICS_EXPOSURE (1.0);
+#   - the bash completion of ifpinctl is where bash-completion looks, and parses;
 #   - the default ifpind.toml is valid and has no role, and its commented example is valid too;
 #   - the sysusers.d file parses, and the D-Bus activation file names the unit and the bus name.
 # Needs no root and touches nothing outside its temporary directory.
 #
 # Environment (set by tests/system/meson.build): MESON, BUILD_DIR, IFPIND, IFPINCTL, PREFIX, SYSCONFDIR,
-# SBINDIR, BINDIR, MANDIR, UNIT_DIR, SYSUSERS_DIR, DBUS_SERVICE_DIR, DBUS_POLICY_DIR.
+# SBINDIR, BINDIR, MANDIR, UNIT_DIR, SYSUSERS_DIR, DBUS_SERVICE_DIR, DBUS_POLICY_DIR, BASH_COMPLETION_DIR.
 set -euo pipefail
 
 readonly max_exposure=20 # systemd-analyze's threshold is in tenths: 20 means 2.0
@@ -41,6 +42,7 @@ expect_file "$UNIT_DIR/ifpind.service"
 expect_file "$UNIT_DIR/ifpind.socket"
 expect_file "$UNIT_DIR/ifpin-metrics.service"
 expect_file "$UNIT_DIR/ifpin-metrics.timer"
+expect_file "$BASH_COMPLETION_DIR/ifpinctl"
 expect_file "$SYSUSERS_DIR/ifpind.conf"
 expect_file "$DBUS_SERVICE_DIR/org.ifpin1.service"
 expect_file "$DBUS_POLICY_DIR/org.ifpin1.conf"
@@ -52,7 +54,8 @@ done
 if [[ $PREFIX == /usr ]]; then
   # Debian's own places: what systemd, dbus-daemon, iproute2 and man read on Debian 12.
   for path in /etc/iproute2/rt_protos.d/ifpind.conf /etc/ifpind/ifpind.toml /usr/share/dbus-1/system.d/org.ifpin1.conf \
-    /usr/share/dbus-1/system-services/org.ifpin1.service /usr/share/man/man8/ifpind.8; do
+    /usr/share/dbus-1/system-services/org.ifpin1.service /usr/share/man/man8/ifpind.8 \
+    /usr/share/bash-completion/completions/ifpinctl; do
     expect_file "$path"
   done
   [[ $UNIT_DIR == /lib/systemd/system || $UNIT_DIR == /usr/lib/systemd/system ]] ||
@@ -67,6 +70,13 @@ grep -qx "ExecStart=$BINDIR/ifpinctl metrics --output $textfile_dir/ifpin.prom" 
   fail "ifpin-metrics.service does not run $BINDIR/ifpinctl metrics --output $textfile_dir/ifpin.prom"
 grep -qx "ReadWritePaths=$textfile_dir" "$dest$UNIT_DIR/ifpin-metrics.service" ||
   fail "ifpin-metrics.service may not write $textfile_dir"
+if out=$(bash -n "$dest$BASH_COMPLETION_DIR/ifpinctl" 2>&1) &&
+  out=$(bash --norc -c '. "$1" && complete -p ifpinctl' bash "$dest$BASH_COMPLETION_DIR/ifpinctl" 2>&1) &&
+  [[ $out == "complete -F _ifpinctl ifpinctl" ]]; then
+  pass "the bash completion parses and completes ifpinctl"
+else
+  fail "the bash completion: $out"
+fi
 
 # 2. systemd-analyze verify: silent means fine. The units run the build's ifpind and ifpinctl, since
 # the installed ones are not at their final place; the man pages are the installed ones.
