@@ -106,6 +106,8 @@ int ifpin_status_errno(int status, int error)
     case IFPIN_STATUS_INVALID_ARGUMENT: return EINVAL;
     case IFPIN_STATUS_SOCKET_FAILED: return error > 0 ? error : EIO;
     case IFPIN_STATUS_BUSY: return EAGAIN;
+    case IFPIN_STATUS_PIN_UNAVAILABLE: return EOPNOTSUPP;
+    case IFPIN_STATUS_PIN_FAILED: return error > 0 ? error : EIO;
     default: return EPROTO;
     }
 }
@@ -114,7 +116,7 @@ const char *ifpin_status_name(int status)
 {
     static const char *const names[] = {"ok", "bad-request", "unsupported-version", "unknown-role",
                                         "access-denied", "no-device", "invalid-argument", "socket-failed",
-                                        "busy"};
+                                        "busy", "pin-unavailable", "pin-failed"};
     if (status < 0 || (size_t)status >= sizeof names / sizeof names[0])
         return "unknown";
     return names[status];

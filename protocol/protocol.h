@@ -19,8 +19,14 @@ extern "C" {
 #define IFPIN_REQUEST_MAX 64            /* bytes: a longer request is refused unread */
 #define IFPIN_REPLY_MAX (16 + IFPIN_MESSAGE_MAX)
 
+/* Request types. A type is added without a version change: an ifpind that does not know a type
+ * answers IFPIN_STATUS_BAD_REQUEST and keeps the connection open. */
 enum ifpin_request_type {
     IFPIN_REQUEST_OPEN_SOCKETS = 1,
+    /* Place the sender in the role's pinned cgroup (kernel pinning, docs/protocol.md): family,
+     * sock_type, protocol and count are 0; the message carries SCM_CREDENTIALS and, in SCM_RIGHTS,
+     * exactly one descriptor: pidfd_open(getpid()). The reply's message is the cgroup's path. */
+    IFPIN_REQUEST_PIN_PROCESS = 2,
 };
 
 /* Reply status codes; each maps to one errno on the client (ifpin_status_errno). */
@@ -34,6 +40,8 @@ enum ifpin_status {
     IFPIN_STATUS_INVALID_ARGUMENT = 6,    /* EINVAL: family, type or count not allowed */
     IFPIN_STATUS_SOCKET_FAILED = 7,       /* the daemon's socket()/setsockopt failed: errno in reply */
     IFPIN_STATUS_BUSY = 8,                /* EAGAIN: the daemon is out of resources, try again */
+    IFPIN_STATUS_PIN_UNAVAILABLE = 9,     /* EOPNOTSUPP: no kernel pinning for the role here */
+    IFPIN_STATUS_PIN_FAILED = 10,         /* moving the sender failed or was not verified: errno in reply */
 };
 
 /* What a client asks for. */
@@ -50,7 +58,7 @@ struct ifpin_request {
 struct ifpin_reply {
     uint16_t status; /* enum ifpin_status */
     uint16_t count;
-    int32_t error;   /* errno for IFPIN_STATUS_SOCKET_FAILED, else 0 */
+    int32_t error;   /* errno for IFPIN_STATUS_SOCKET_FAILED and IFPIN_STATUS_PIN_FAILED, else 0 */
     char message[IFPIN_MESSAGE_MAX + 1];
 };
 

@@ -94,6 +94,24 @@ TEST(Protocol, RequestRoundTrip)
     EXPECT_STREQ(decoded.role, "media");
 }
 
+TEST(Protocol, PinRequestRoundTripsWithTheSameLayout)
+{
+    ifpin_request request{};
+    request.type = IFPIN_REQUEST_PIN_PROCESS;
+    std::snprintf(request.role, sizeof request.role, "mgmt");
+    auto bytes = encode(request);
+    ASSERT_EQ(bytes.size(), requestFixed + 4);
+
+    ifpin_request decoded{};
+    ASSERT_EQ(ifpin_decode_request(bytes.data(), bytes.size(), &decoded), IFPIN_STATUS_OK);
+    EXPECT_EQ(decoded.type, IFPIN_REQUEST_PIN_PROCESS);
+    EXPECT_EQ(decoded.family, 0);
+    EXPECT_EQ(decoded.sock_type, 0);
+    EXPECT_EQ(decoded.protocol, 0);
+    EXPECT_EQ(decoded.count, 0);
+    EXPECT_STREQ(decoded.role, "mgmt");
+}
+
 TEST(Protocol, RequestWithLongestRoleRoundTripsAndFitsTheLimit)
 {
     const std::string role(IFPIN_ROLE_NAME_MAX, 'r');
@@ -335,6 +353,7 @@ TEST(Protocol, StatusMapsToErrno)
     EXPECT_EQ(ifpin_status_errno(IFPIN_STATUS_NO_DEVICE, 0), ENODEV);
     EXPECT_EQ(ifpin_status_errno(IFPIN_STATUS_INVALID_ARGUMENT, 0), EINVAL);
     EXPECT_EQ(ifpin_status_errno(IFPIN_STATUS_BUSY, 0), EAGAIN);
+    EXPECT_EQ(ifpin_status_errno(IFPIN_STATUS_PIN_UNAVAILABLE, 0), EOPNOTSUPP);
 }
 
 TEST(Protocol, SocketFailedCarriesTheDaemonsErrno)
@@ -344,9 +363,16 @@ TEST(Protocol, SocketFailedCarriesTheDaemonsErrno)
     EXPECT_EQ(ifpin_status_errno(IFPIN_STATUS_SOCKET_FAILED, -3), EIO);
 }
 
+TEST(Protocol, PinFailedCarriesTheDaemonsErrno)
+{
+    EXPECT_EQ(ifpin_status_errno(IFPIN_STATUS_PIN_FAILED, ESRCH), ESRCH);
+    EXPECT_EQ(ifpin_status_errno(IFPIN_STATUS_PIN_FAILED, 0), EIO);
+}
+
 TEST(Protocol, UnknownStatusIsAProtocolError)
 {
-    EXPECT_EQ(ifpin_status_errno(9, 0), EPROTO);
+    // The first number past the last status this protocol knows.
+    EXPECT_EQ(ifpin_status_errno(IFPIN_STATUS_PIN_FAILED + 1, 0), EPROTO);
     EXPECT_EQ(ifpin_status_errno(0xffff, 0), EPROTO);
     EXPECT_EQ(ifpin_status_errno(-1, 0), EPROTO);
 }
@@ -356,7 +382,9 @@ TEST(Protocol, StatusNames)
     EXPECT_STREQ(ifpin_status_name(IFPIN_STATUS_OK), "ok");
     EXPECT_STREQ(ifpin_status_name(IFPIN_STATUS_ACCESS_DENIED), "access-denied");
     EXPECT_STREQ(ifpin_status_name(IFPIN_STATUS_BUSY), "busy");
-    EXPECT_STREQ(ifpin_status_name(9), "unknown");
+    EXPECT_STREQ(ifpin_status_name(IFPIN_STATUS_PIN_UNAVAILABLE), "pin-unavailable");
+    EXPECT_STREQ(ifpin_status_name(IFPIN_STATUS_PIN_FAILED), "pin-failed");
+    EXPECT_STREQ(ifpin_status_name(IFPIN_STATUS_PIN_FAILED + 1), "unknown");
     EXPECT_STREQ(ifpin_status_name(-1), "unknown");
 }
 
