@@ -30,6 +30,8 @@ struct BrokerServer::Connection {
     size_t requests = 0;
     bool groupsRead = false;
     Clock::time_point lastActivity;
+    uint64_t serial = 0;
+    bool awaitingPin = false; // a pin request is being answered: read nothing more meanwhile
 };
 
 namespace {
@@ -111,9 +113,16 @@ UniqueFd BrokerServer::listenerFromSystemd(const std::string &path)
     return UniqueFd();
 }
 
-BrokerServer::BrokerServer(EventLoop &loop, UniqueFd listener, SocketBroker &broker, BrokerLimits limits)
-    : loop_(loop), listener_(std::move(listener)), broker_(broker), limits_(limits)
+BrokerServer::BrokerServer(EventLoop &loop, UniqueFd listener, SocketBroker &broker, PinRequestHandler *pins,
+                           BrokerLimits limits)
+    : loop_(loop), listener_(std::move(listener)), broker_(broker), pins_(pins), limits_(limits)
 {
+    // A pin request proves its sender's pid with SCM_CREDENTIALS, which the kernel delivers only to
+    // a socket with SO_PASSCRED; accepted connections inherit it from the listener.
+    int on = 1;
+    if (setsockopt(listener_.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0)
+        spdlog::warn("broker: cannot set SO_PASSCRED on the listener: {}; pin requests will be refused",
+                     std::strerror(errno));
     listenerSource_ = loop_.addIo(listener_.get(), EPOLLIN, [this](uint32_t) { acceptClients(); });
     // Clients that reconnect as fast as they are answered would otherwise keep ifpind accepting
     // while the hang-ups of their earlier connections wait, until the table is full and new
@@ -151,7 +160,8 @@ void BrokerServer::acceptClients()
         }
         auto peer = PeerCredentials::of(client.get());
         if (!peer || connections_.size() >= limits_.maxConnections) {
-            Connection refused{std::move(client), peer.value_or(PeerCredentials{}), nullptr, 0, false, Clock::now()};
+            Connection refused{std::move(client), peer.value_or(PeerCredentials{}), nullptr, 0, false, Clock::now(), 0,
+                               false};
             SocketGrant busy{IFPIN_STATUS_BUSY, 0,
                              peer ? "too many clients connected to ifpind; try again" : "no peer credentials", {}};
             sendReply(refused, busy);
@@ -163,6 +173,7 @@ void BrokerServer::acceptClients()
         connection->fd = std::move(client);
         connection->peer = *peer;
         connection->lastActivity = Clock::now();
+        connection->serial = nextSerial_++;
         Connection &accepted = *connection;
         connections_[fd] = std::move(connection);
         if (!idleTimer_->armed())
@@ -171,65 +182,42 @@ void BrokerServer::acceptClients()
         // answering now saves a trip through the loop, and the epoll registration as well when
         // the client has hung up by the time its reply is sent.
         serve(accepted);
-        if (connections_.contains(fd))
+        if (connections_.contains(fd)) {
             accepted.source = loop_.addIo(fd, EPOLLIN, [this, fd](uint32_t) {
                 auto it = connections_.find(fd);
                 if (it != connections_.end())
                     serve(*it->second);
             });
+            if (accepted.awaitingPin)
+                accepted.source->disable();
+        }
     }
 }
 
 void BrokerServer::serve(Connection &connection)
 {
     std::array<uint8_t, IFPIN_REQUEST_MAX> buffer{};
-    // Room for a client that sends descriptors anyway: they are received only to be closed.
-    alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(int) * 16)> control{};
-    for (;;) {
-        iovec iov{buffer.data(), buffer.size()};
-        msghdr message{};
-        message.msg_iov = &iov;
-        message.msg_iovlen = 1;
-        message.msg_control = control.data();
-        message.msg_controllen = control.size();
-        ssize_t length = recvmsg(connection.fd.get(), &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-        if (length < 0 && (errno == EAGAIN || errno == EINTR))
+    while (!connection.awaitingPin) {
+        ClientMessage message;
+        Received received = receiveClientMessage(connection.fd.get(), buffer, message);
+        if (received == Received::wouldBlock)
             return;
-        if (length <= 0) { // closed by the client, or broken
+        if (received == Received::closed) {
             close(connection.fd.get());
             return;
         }
-
-        size_t passedFds = 0;
-        for (cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
-            if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS)
-                continue;
-            size_t count = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            for (size_t i = 0; i < count; ++i) {
-                int fd;
-                std::memcpy(&fd, CMSG_DATA(header) + i * sizeof(int), sizeof fd);
-                ::close(fd);
-            }
-            passedFds += count;
-        }
         connection.lastActivity = Clock::now();
-        bool keep;
-        if (passedFds > 0 || (message.msg_flags & MSG_CTRUNC)) {
-            SocketGrant refusal{IFPIN_STATUS_BAD_REQUEST, 0, "ifpind accepts no file descriptors from clients", {}};
-            sendReply(connection, refusal);
-            spdlog::warn("broker: {} sent file descriptors; closed them and the connection", connection.peer.describe());
-            keep = false;
-        } else {
-            keep = answer(connection, buffer.data(), static_cast<size_t>(length), message.msg_flags & MSG_TRUNC);
-        }
-        if (!keep) {
+        if (!answer(connection, buffer.data(), message)) {
             close(connection.fd.get());
             return;
         }
     }
+    // Until the pin request is answered: finishPin watches the connection again.
+    if (connection.source)
+        connection.source->disable();
 }
 
-bool BrokerServer::answer(Connection &connection, const uint8_t *request, size_t length, bool truncated)
+bool BrokerServer::answer(Connection &connection, const uint8_t *request, ClientMessage &message)
 {
     // A client that sends requests without reading the replies would have ifpind create sockets
     // for its receive queue without end; past a few unread replies it is dropped.
@@ -241,15 +229,27 @@ bool BrokerServer::answer(Connection &connection, const uint8_t *request, size_t
         return false;
     }
     ifpin_request decoded{};
-    int status = truncated ? IFPIN_STATUS_BAD_REQUEST : ifpin_decode_request(request, length, &decoded);
+    int status = message.truncated ? IFPIN_STATUS_BAD_REQUEST : ifpin_decode_request(request, message.length, &decoded);
     if (status != IFPIN_STATUS_OK) {
-        std::string why = truncated ? "request larger than " + std::to_string(IFPIN_REQUEST_MAX) + " bytes"
+        std::string why = message.truncated ? "request larger than " + std::to_string(IFPIN_REQUEST_MAX) + " bytes"
                           : status == IFPIN_STATUS_UNSUPPORTED_VERSION
                               ? "unsupported protocol version (ifpind speaks " +
                                     std::to_string(IFPIN_PROTOCOL_VERSION) + ")"
                               : "malformed request";
         spdlog::warn("broker: {} from {}; closing the connection", why, connection.peer.describe());
         sendReply(connection, SocketGrant{static_cast<ifpin_status>(status), 0, why, {}});
+        return false;
+    }
+    // Descriptors from a client are refused (and closed), but for the one pidfd a pin request carries.
+    bool pin = decoded.type == IFPIN_REQUEST_PIN_PROCESS;
+    if (message.controlTruncated || message.descriptors.size() > (pin ? 1u : 0u)) {
+        SocketGrant refusal{IFPIN_STATUS_BAD_REQUEST, 0,
+                            pin ? "a pin request carries one descriptor, the sender's pidfd"
+                                : "ifpind accepts no file descriptors from clients",
+                            {}};
+        sendReply(connection, refusal);
+        spdlog::warn("broker: {} sent {} file descriptor(s); closed them and the connection", connection.peer.describe(),
+                     message.descriptors.size());
         return false;
     }
     if (++connection.requests > limits_.maxRequestsPerConnection) {
@@ -263,7 +263,50 @@ bool BrokerServer::answer(Connection &connection, const uint8_t *request, size_t
         }
         connection.groupsRead = true;
     }
+    if (pin)
+        return askToPin(connection, decoded, message);
     return sendReply(connection, answerWireRequest(broker_, decoded, connection.peer));
+}
+
+bool BrokerServer::askToPin(Connection &connection, const ifpin_request &request, ClientMessage &message)
+{
+    if (request.family != 0 || request.sock_type != 0 || request.protocol != 0 || request.count != 0)
+        return sendReply(connection, SocketGrant{IFPIN_STATUS_INVALID_ARGUMENT, 0,
+                                                 "a pin request has family, socket type, protocol and count 0", {}});
+    if (!pins_)
+        return sendReply(connection, SocketGrant{IFPIN_STATUS_PIN_UNAVAILABLE, 0,
+                                                 "this ifpind does not pin processes", {}});
+    PinRequest pin;
+    pin.role.assign(request.role, strnlen(request.role, sizeof request.role));
+    pin.peer = connection.peer;
+    pin.peerPidfd = PeerCredentials::pidfdOf(connection.fd.get());
+    pin.sentCredentials = message.credentials;
+    if (!message.descriptors.empty())
+        pin.sentPidfd = std::move(message.descriptors.front());
+    connection.awaitingPin = true;
+    int fd = connection.fd.get();
+    uint64_t serial = connection.serial;
+    // May answer at once (ifpind's own cgroups) or later from the loop (a systemd scope).
+    pins_->place(std::move(pin), [this, fd, serial](SocketGrant grant) { finishPin(fd, serial, grant); });
+    return true;
+}
+
+void BrokerServer::finishPin(int fd, uint64_t serial, const SocketGrant &grant)
+{
+    auto it = connections_.find(fd);
+    if (it == connections_.end() || it->second->serial != serial) {
+        spdlog::debug("broker: the client of a pin request left before the answer ({})", grant.message);
+        return;
+    }
+    Connection &connection = *it->second;
+    connection.awaitingPin = false;
+    connection.lastActivity = Clock::now();
+    if (!sendReply(connection, grant)) {
+        close(fd);
+        return;
+    }
+    if (connection.source) // not yet watched when answered at once, right after accept
+        connection.source->enable();
 }
 
 bool BrokerServer::sendReply(Connection &connection, const SocketGrant &grant)
@@ -335,7 +378,8 @@ void BrokerServer::sweepIdle()
 {
     auto deadline = Clock::now() - limits_.idleTimeout;
     std::erase_if(connections_, [&](const auto &entry) {
-        if (entry.second->lastActivity > deadline)
+        // Waiting for ifpind (a pin request systemd is working on) is not the client's silence.
+        if (entry.second->lastActivity > deadline || entry.second->awaitingPin)
             return false;
         spdlog::debug("broker: closing idle connection of {}", entry.second->peer.describe());
         return true;

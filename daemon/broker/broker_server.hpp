@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "core/event_loop.hpp"
+#include "broker/client_message.hpp"
+#include "broker/pin_requests.hpp"
 #include "broker/socket_broker.hpp"
 #include "protocol.h"
 #include "core/unique_fd.hpp"
@@ -31,8 +33,10 @@ SocketGrant answerWireRequest(SocketBroker &broker, const ifpin_request &request
 
 class BrokerServer {
 public:
-    // listener: a listening SOCK_SEQPACKET socket (see openListener / listenerFromSystemd).
-    BrokerServer(EventLoop &loop, UniqueFd listener, SocketBroker &broker, BrokerLimits limits = {});
+    // listener: a listening SOCK_SEQPACKET socket (see openListener / listenerFromSystemd). pins:
+    // who answers pin requests; without it they are refused as unavailable.
+    BrokerServer(EventLoop &loop, UniqueFd listener, SocketBroker &broker, PinRequestHandler *pins = nullptr,
+                 BrokerLimits limits = {});
     ~BrokerServer();
     BrokerServer(const BrokerServer &) = delete;
     BrokerServer &operator=(const BrokerServer &) = delete;
@@ -54,7 +58,10 @@ private:
     void acceptClients();
     void serve(Connection &connection);
     // Returns false when the connection must be closed.
-    bool answer(Connection &connection, const uint8_t *request, size_t length, bool truncated);
+    bool answer(Connection &connection, const uint8_t *request, ClientMessage &message);
+    // Hands a pin request to pins_; the connection reads nothing more until finishPin.
+    bool askToPin(Connection &connection, const ifpin_request &request, ClientMessage &message);
+    void finishPin(int fd, uint64_t serial, const SocketGrant &grant);
     bool sendReply(Connection &connection, const SocketGrant &grant);
     void close(int fd);
     void sweepIdle();
@@ -62,7 +69,9 @@ private:
     EventLoop &loop_;
     UniqueFd listener_;
     SocketBroker &broker_;
+    PinRequestHandler *pins_;
     BrokerLimits limits_;
+    uint64_t nextSerial_ = 1; // tells a connection from a later one on the same descriptor number
     EventSourcePtr listenerSource_;
     EventSourcePtr acceptBackoffTimer_;
     EventSourcePtr idleTimer_;

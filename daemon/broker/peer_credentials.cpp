@@ -34,6 +34,18 @@ bool PeerCredentials::readGroups(int fd)
     return false;
 }
 
+UniqueFd PeerCredentials::pidfdOf(int fd)
+{
+#ifndef SO_PEERPIDFD
+    constexpr int SO_PEERPIDFD = 77; // Linux 6.5; the headers of Debian 12 predate it
+#endif
+    int pidfd = -1;
+    socklen_t length = sizeof pidfd;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &length) != 0)
+        return UniqueFd();
+    return UniqueFd(pidfd);
+}
+
 std::string PeerCredentials::describe() const
 {
     return fmt::format("uid {} (pid {})", uid, pid);

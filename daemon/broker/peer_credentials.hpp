@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 
+#include "core/unique_fd.hpp"
+
 namespace ifpin {
 
 struct PeerCredentials {
@@ -21,6 +23,9 @@ struct PeerCredentials {
     static std::optional<PeerCredentials> of(int fd);
     // SO_PEERGROUPS of the same socket into `groups`; false if the kernel gives none.
     bool readGroups(int fd);
+    // SO_PEERPIDFD of the same socket: a pidfd of the process that connected (Linux >= 6.5), which
+    // a reused pid cannot stand for. An invalid UniqueFd where the kernel has no such option.
+    static UniqueFd pidfdOf(int fd);
     // "uid 1000 (pid 4242)" for logs.
     std::string describe() const;
 };
