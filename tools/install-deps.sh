@@ -12,6 +12,9 @@ packages=(
   libgtest-dev libgmock-dev
   # the egress guard: ifpind programs its nftables table through libnftables
   libnftables-dev
+  # kernel pinning: the BPF program is compiled by clang (below) at build time, embedded with a
+  # bpftool skeleton and loaded with libbpf
+  libbpf-dev bpftool
   # lab and integration tests
   iproute2 curl python3 procps util-linux dbus nftables
   # fuzzing and sanitizers (tools/run-fuzzers.sh: clang with libFuzzer, ASan and UBSan)
