@@ -22,6 +22,7 @@ Daemon::Daemon(DaemonOptions options, Config config)
       writer_(requests_),
       broker_([this](std::string_view role) { return policy_.config().findRole(role); }, accounts_,
               [this](std::string_view role) { return egress_.markOf(role); }),
+      pinning_(loop_, accounts_, [this](std::string_view role) { return egress_.markOf(role); }),
       retryBackoff_(250ms, 30s)
 {
     setPolicyConfig();
@@ -66,7 +67,7 @@ void Daemon::startBroker()
             listener = BrokerServer::openListener(path);
             ownedSocketPath_ = path;
         }
-        brokerServer_ = std::make_unique<BrokerServer>(loop_, std::move(listener), broker_);
+        brokerServer_ = std::make_unique<BrokerServer>(loop_, std::move(listener), broker_, &pinning_);
         spdlog::info("broker: serving bound sockets on {}{}", path, activated ? " (socket from systemd)" : "");
     } catch (const std::exception &error) {
         spdlog::error("broker: {}; serving routes without the broker", error.what());
@@ -82,6 +83,7 @@ void Daemon::startBus()
                        layers_,
                        accounts_,
                        egress_,
+                       pinning_,
                        [this] {
                            setPolicyConfig();
                            scheduleReconcile(ReconcileTrigger::policy);
@@ -105,7 +107,11 @@ void Daemon::runReconcile()
 
     ReconcileTrigger trigger = pendingTrigger_;
     pendingTrigger_ = ReconcileTrigger::kernel;
-    if (policy_.reconcile(kernel_, writer_, trigger)) {
+    bool writesFailed = policy_.reconcile(kernel_, writer_, trigger);
+    // Pinned processes follow their role's interface by ifindex: a link that came or went, a role
+    // that moved.
+    pinning_.follow(kernel_);
+    if (writesFailed) {
         spdlog::debug("some route writes failed; retrying in {} ms", retryBackoff_.current().count());
         retryTimer_->armIn(retryBackoff_.take());
     } else {
@@ -156,6 +162,7 @@ void Daemon::setPolicyConfig()
         interfaces.push_back(role.interface);
     kernelWatch_.follow(std::move(interfaces));
     egress_.apply(policy_.config()); // never throws; logs when it cannot
+    pinning_.setRoles(policy_.config()); // after the guard: the marks are its; never throws
 }
 
 void Daemon::stop()
@@ -169,7 +176,27 @@ void Daemon::stop()
         policy_.removeOwnRoutes(kernel_, writer_);
     }
     egress_.remove();
-    loop_.exit(0);
+    exitWhenPinsAnswered();
+}
+
+void Daemon::exitWhenPinsAnswered()
+{
+    // A pin request systemd is working on is answered before ifpind goes, as the broker's requests
+    // are: the client would otherwise wait for nothing. Pinned processes stay where they are.
+    if (pinning_.placing() == 0 || stopping_) {
+        loop_.exit(0);
+        return;
+    }
+    stopping_ = true;
+    spdlog::info("waiting for {} pin request(s) systemd is working on", pinning_.placing());
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    exitTimer_ = loop_.addTimer([this, deadline] {
+        if (pinning_.placing() == 0 || std::chrono::steady_clock::now() >= deadline)
+            loop_.exit(0);
+        else
+            exitTimer_->armIn(20ms);
+    });
+    exitTimer_->armIn(20ms);
 }
 
 void Daemon::notifyStatus()

@@ -18,6 +18,7 @@
 #include "config/layered_config.hpp"
 #include "kernel/kernel_watch.hpp"
 #include "kernel/netlink_socket.hpp"
+#include "pinning/kernel_pinning.hpp"
 #include "routes/route_policy.hpp"
 #include "routes/route_writer.hpp"
 #include "core/service_notifier.hpp"
@@ -48,6 +49,8 @@ private:
     // Reads the configuration file again (SIGHUP, D-Bus Reload); what was wrong when it was refused.
     std::optional<std::string> reload(std::string_view trigger);
     void stop();
+    // The end of stop(): once no pin request waits for systemd any more (or after a while).
+    void exitWhenPinsAnswered();
     void notifyStatus();
     void startBroker();
     void startBus();
@@ -65,8 +68,9 @@ private:
     KernelWatch kernelWatch_;
     NetlinkRouteWriter writer_;
     SystemAccountResolver accounts_;
-    EgressGuard egress_; // before broker_, which asks it for marks
+    EgressGuard egress_; // before broker_ and pinning_, which ask it for marks
     SocketBroker broker_;
+    KernelPinning pinning_; // answers the broker's pin requests
     std::unique_ptr<BrokerServer> brokerServer_;
     std::unique_ptr<BusService> bus_;
     std::string ownedSocketPath_;
@@ -76,6 +80,8 @@ private:
     EventSourcePtr retryTimer_; // while a route write failed
     Backoff retryBackoff_;
     std::vector<EventSourcePtr> signalSources_;
+    EventSourcePtr exitTimer_; // while stop() waits for pin requests
+    bool stopping_ = false;
 
     ReconcileTrigger pendingTrigger_ = ReconcileTrigger::kernel;
 };

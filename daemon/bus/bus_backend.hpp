@@ -12,6 +12,7 @@
 #include "config/layered_config.hpp"
 #include "egress/egress_guard.hpp"
 #include "kernel/kernel_state.hpp"
+#include "pinning/kernel_pinning.hpp"
 #include "routes/route_policy.hpp"
 
 namespace ifpin {
@@ -31,6 +32,7 @@ struct BusBackend {
     LayeredConfig &layers;
     const AccountResolver &accounts;
     const EgressGuard &egress;
+    const KernelPinning &pinning;
     // Puts layers.effective() in force: RoutePolicy::setConfig and a policy reconcile.
     std::function<void()> applyConfig;
     // As SIGHUP: reads the configuration file again; what was wrong when the new file was refused.

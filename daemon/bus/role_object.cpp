@@ -25,13 +25,28 @@ RoleProperties RoleObject::current() const
     const RoleConfig *role = backend_.policy.config().findRole(role_);
     if (!role)
         return lastEmitted_; // removed by a reload; this object goes at the next refresh
-    return describeRole(*role, backend_.policy.status(role_), backend_.kernel, backend_.policy.outranking(),
-                        backend_.broker.counters(role_));
+    RoleProperties properties = describeRole(*role, backend_.policy.status(role_), backend_.kernel,
+                                             backend_.policy.outranking(), backend_.broker.counters(role_));
+    RolePinningStatus pinning = backend_.pinning.status(role_);
+    properties.pinAvailable = pinning.available;
+    properties.pinProgram = pinning.program;
+    properties.pinProblem = pinning.problem;
+    return properties;
 }
 
 uint64_t RoleObject::EgressDropped()
 {
     return guarded("EgressDropped", [&] { return backend_.egress.dropped(role_); });
+}
+
+uint32_t RoleObject::PinnedProcesses()
+{
+    return guarded("PinnedProcesses", [&] { return backend_.pinning.pinnedProcesses(role_); });
+}
+
+uint64_t RoleObject::PinRefused()
+{
+    return guarded("PinRefused", [&] { return backend_.pinning.refusedSockets(role_); });
 }
 
 void RoleObject::emitChanges()

@@ -52,6 +52,11 @@ private:
     uint64_t SocketsServed() override { return current().socketsServed; }
     uint64_t RequestsDenied() override { return current().requestsDenied; }
     uint64_t EgressDropped() override; // read from the kernel at each call, never signalled
+    bool PinAvailable() override { return current().pinAvailable; }
+    std::string PinProgram() override { return current().pinProgram; }
+    std::string PinProblem() override { return current().pinProblem; }
+    uint32_t PinnedProcesses() override; // read from cgroupfs at each call, never signalled
+    uint64_t PinRefused() override;      // read from the role's map at each call, never signalled
 
     BusBackend &backend_;
     std::string role_;

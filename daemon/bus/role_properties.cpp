@@ -72,6 +72,9 @@ std::vector<std::string> changedProperties(const RoleProperties &before, const R
     compare("Route6InPlace", before.route6InPlace, after.route6InPlace);
     compare("Restorations", before.restorations, after.restorations);
     compare("OutrankedBy", before.outrankedBy, after.outrankedBy);
+    compare("PinAvailable", before.pinAvailable, after.pinAvailable);
+    compare("PinProgram", before.pinProgram, after.pinProgram);
+    compare("PinProblem", before.pinProblem, after.pinProblem);
     return names;
 }
 

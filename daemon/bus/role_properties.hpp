@@ -32,6 +32,9 @@ struct RoleProperties {
     std::vector<std::string> outrankedBy; // "default via X dev Y metric M proto P"
     uint64_t socketsServed = 0;            // not signalled (see the XML)
     uint64_t requestsDenied = 0;           // not signalled
+    bool pinAvailable = false;             // kernel pinning (KernelPinning::status)
+    std::string pinProgram;
+    std::string pinProblem;
 
     friend bool operator==(const RoleProperties &, const RoleProperties &) = default;
 };
