@@ -5,6 +5,9 @@
  * on any failure every fd that arrived is closed. The only state is the thread-local message of the
  * last failure, so the library is thread-safe without locks.
  *
+ * ifpin_pin_process (at the end) asks, on the same kind of connection, to be put in the role's
+ * kernel-pinned cgroup instead.
+ *
  * Also linked (statically) into the preload shim, whose socket() sees this file's own AF_UNIX
  * socket and passes it through. */
 #include <ifpin/ifpin.h>
@@ -15,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -288,4 +293,134 @@ int ifpin_socket(const char *role, int domain, int type, int protocol)
 {
     int fd = -1;
     return ifpin_sockets(role, domain, type, protocol, &fd, 1) == 1 ? fd : -1;
+}
+
+/* ---- kernel pinning ------------------------------------------------------------------------- */
+
+/* The pin request, with the proof of who sends it: SCM_CREDENTIALS (the kernel checks the pid is
+ * ours as it sends) and a pidfd of this process, which ifpind needs on kernels without SO_PEERPIDFD. */
+static int send_pin_request(int fd, const char *role)
+{
+    struct ifpin_request request = {.type = IFPIN_REQUEST_PIN_PROCESS};
+    memcpy(request.role, role, strlen(role) + 1);
+    uint8_t buffer[IFPIN_REQUEST_MAX];
+    size_t length = ifpin_encode_request(&request, buffer, sizeof buffer);
+    if (length == 0)
+        return fail(EINVAL, "cannot encode a request for role '%s'", role);
+    int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    if (pidfd < 0)
+        return fail(errno, "cannot make a pidfd of this process (Linux >= 5.3 needed): %s", strerror(errno));
+    union {
+        struct cmsghdr align;
+        char space[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int))];
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec iov = {.iov_base = buffer, .iov_len = length};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+                         .msg_controllen = sizeof control.space};
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_CREDENTIALS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+    struct ucred credentials = {.pid = getpid(), .uid = getuid(), .gid = getgid()};
+    memcpy(CMSG_DATA(cmsg), &credentials, sizeof credentials);
+    cmsg = CMSG_NXTHDR(&msg, cmsg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &pidfd, sizeof pidfd);
+    ssize_t sent;
+    while ((sent = sendmsg(fd, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+    }
+    int error = errno;
+    close(pidfd);
+    if (sent < 0)
+        return fail(error == EAGAIN ? ETIMEDOUT : error, "cannot send the request to ifpind: %s", strerror(error));
+    if ((size_t)sent != length)
+        return fail(EPROTO, "request to ifpind cut short (%zd of %zu bytes)", sent, length);
+    return 0;
+}
+
+/* This process's cgroup v2 path, from /proc/self/cgroup ("0::PATH"). */
+static int own_cgroup(char *path, size_t size)
+{
+    FILE *file = fopen("/proc/self/cgroup", "re");
+    if (!file)
+        return fail(errno, "cannot read /proc/self/cgroup: %s", strerror(errno));
+    char line[4096];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, file)) {
+        if (strncmp(line, "0::", 3) != 0)
+            continue;
+        line[strcspn(line, "\n")] = '\0';
+        snprintf(path, size, "%s", line + 3);
+        found = 1;
+    }
+    fclose(file);
+    return found ? 0 : fail(EIO, "no cgroup v2 line in /proc/self/cgroup");
+}
+
+/* ifpind says the process is pinned: check it from inside, before anything relies on it. */
+static int check_pinned(const char *role, const char *cgroup)
+{
+    char actual[4096];
+    if (own_cgroup(actual, sizeof actual) != 0)
+        return -1;
+    if (strcmp(actual, cgroup) != 0)
+        return fail(EIO, "ifpind answered that this process is in %s, but it is in %s", cgroup, actual);
+    int probe = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (probe < 0) {
+        if (errno == EPERM)
+            return fail(ENODEV, "role %s refuses sockets now: its interface is missing", role);
+        return fail(errno, "cannot make a probe socket: %s", strerror(errno));
+    }
+    char device[IF_NAMESIZE + 1] = "";
+    socklen_t length = sizeof device;
+    int status = getsockopt(probe, SOL_SOCKET, SO_BINDTODEVICE, device, &length);
+    close(probe);
+    if (status != 0 || !device[0])
+        return fail(EIO, "a socket made in %s is not bound to an interface: the kernel does not pin it", cgroup);
+    return 0;
+}
+
+static int pin_once(const char *role, int *dropped)
+{
+    *dropped = 0;
+    int connection = connect_to_daemon();
+    if (connection < 0)
+        return -1;
+    struct ifpin_reply reply;
+    size_t received = 0;
+    int answered = 0, no_fds[1];
+    int status = send_pin_request(connection, role);
+    if (status == 0 || errno == EPIPE || errno == ECONNRESET)
+        status = receive_reply(connection, &reply, no_fds, 0, &received, &answered);
+    int saved = errno;
+    close(connection);
+    if (status != 0) {
+        *dropped = !answered && (saved == EPIPE || saved == ECONNRESET);
+        /* An ifpind that does not know pin requests answers bad-request. */
+        if (answered && reply.status == IFPIN_STATUS_BAD_REQUEST)
+            return fail(EOPNOTSUPP, "this ifpind does not pin processes (%s)", reply.message);
+        errno = saved;
+        return -1;
+    }
+    return check_pinned(role, reply.message);
+}
+
+int ifpin_pin_process(const char *role)
+{
+    if (!role || !*role)
+        return fail(EINVAL, "no role given");
+    if (strnlen(role, IFPIN_ROLE_NAME_MAX + 1) > IFPIN_ROLE_NAME_MAX)
+        return fail(EINVAL, "role name longer than %d bytes", IFPIN_ROLE_NAME_MAX);
+    /* As for sockets: a connection an ifpind closed unanswered as it stopped is tried again. Moving
+     * a process again into the cgroup it is in does no harm. */
+    enum { attempts = 3 };
+    int dropped = 0;
+    for (int attempt = 1;; ++attempt) {
+        int result = pin_once(role, &dropped);
+        if (result == 0 || !dropped || attempt == attempts)
+            return result;
+    }
 }

@@ -1,5 +1,7 @@
-// ifpinctl exec: see exec_command.hpp. Sets LD_PRELOAD and IFPIN_ROLE, then execvp()s the command,
-// so the command's exit status is ifpinctl's. IFPIN_SOCKET and everything else pass through.
+// ifpinctl exec: see exec_command.hpp. By default asks ifpind to put this very process in the role's
+// kernel-pinned cgroup (libifpin's ifpin_pin_process), sets no_new_privs, then execvp()s the
+// command; with --preload sets LD_PRELOAD and IFPIN_ROLE instead. Either way the command has
+// ifpinctl's pid and gives its exit status. IFPIN_SOCKET and everything else pass through.
 #include "exec_command.hpp"
 
 #include <cerrno>
@@ -8,6 +10,7 @@
 #include <iostream>
 #include <memory>
 
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <ifpin/ifpin.h>
@@ -26,6 +29,7 @@ constexpr size_t roleNameMax = 32; // as the daemon's config allows
 struct ExecOptions {
     std::string role;
     std::vector<std::string> command;
+    bool preload = false; // the LD_PRELOAD shim instead of kernel pinning
 };
 
 // $IFPIN_PRELOAD (e.g. the build tree's shim, for the tests), else the installed one.
@@ -35,12 +39,31 @@ std::string shimPath()
     return override && *override ? override : IFPIN_PRELOAD_PATH;
 }
 
-int runExec(const ExecOptions &options)
+// Kernel pinning: this process goes into the role's pinned cgroup, and what it execs stays there.
+int pinInKernel(const ExecOptions &options)
 {
-    if (options.role.empty() || options.role.size() > roleNameMax) {
-        std::cerr << "ifpinctl exec: role '" << options.role << "' must be 1 to " << roleNameMax << " bytes\n";
-        return exitUsage;
+    if (ifpin_pin_process(options.role.c_str()) != 0) {
+        int error = errno;
+        std::cerr << "ifpinctl exec: cannot pin to role " << options.role << ": " << ifpin_strerror_last();
+        if (error == EOPNOTSUPP)
+            std::cerr << "; --preload uses the LD_PRELOAD shim instead, which cannot pin static programs, raw "
+                         "system calls or the resolver";
+        std::cerr << "; not running " << options.command[0] << '\n';
+        return exitFailure;
     }
+    // A program with file capabilities (Debian's ping has cap_net_raw) or a set-user-ID one would
+    // otherwise gain the privilege to rebind its sockets.
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+        std::cerr << "ifpinctl exec: cannot set no_new_privs: " << std::strerror(errno) << "; not running "
+                  << options.command[0] << '\n';
+        return exitFailure;
+    }
+    return exitOk;
+}
+
+// The preload shim: checked, then put in front of LD_PRELOAD with the role in IFPIN_ROLE.
+int preparePreload(const ExecOptions &options)
+{
     const std::string shim = shimPath();
     // The loader skips a preload it cannot load with a warning and runs the program anyway,
     // unpinned: so check first, and refuse.
@@ -60,6 +83,17 @@ int runExec(const ExecOptions &options)
         std::cerr << "ifpinctl exec: cannot set the environment: " << std::strerror(errno) << '\n';
         return exitFailure;
     }
+    return exitOk;
+}
+
+int runExec(const ExecOptions &options)
+{
+    if (options.role.empty() || options.role.size() > roleNameMax) {
+        std::cerr << "ifpinctl exec: role '" << options.role << "' must be 1 to " << roleNameMax << " bytes\n";
+        return exitUsage;
+    }
+    if (int status = options.preload ? preparePreload(options) : pinInKernel(options); status != exitOk)
+        return status;
 
     std::vector<char *> argv;
     for (const auto &arg : options.command)
@@ -99,13 +133,17 @@ std::string preloadWithShim(const std::string &shim, const std::optional<std::st
 Subcommand addExecCommand(CLI::App &parent)
 {
     auto options = std::make_shared<ExecOptions>();
-    CLI::App *app = parent.add_subcommand("exec", "Run a command whose TCP and UDP sockets are bound to a role's "
-                                                  "interface (through the LD_PRELOAD shim)");
+    CLI::App *app = parent.add_subcommand("exec", "Run a command whose sockets are bound to a role's interface by "
+                                                  "the kernel (or, with --preload, by the LD_PRELOAD shim)");
+    app->add_flag("--preload", options->preload,
+                  "Use the LD_PRELOAD shim instead of kernel pinning (for hosts without cgroup v2 BPF; it pins "
+                  "only the TCP and UDP sockets a dynamically linked program makes with socket())");
     app->add_option("role", options->role, "The role whose interface the sockets use (e.g. mgmt)")->required();
     app->add_option("command", options->command, "The command and its arguments, after --")->required();
     app->footer("Example: ifpinctl exec mgmt -- curl -s http://example.net/\n"
-                "Put -- before the command when it has options of its own. The exit status is the "
-                "command's; 127 when it is not found, 126 when it cannot be run.");
+                "Put -- before the command when it has options of its own. The command runs in the role's "
+                "pinned cgroup with no_new_privs. The exit status is the command's; 127 when it is not found, "
+                "126 when it cannot be run, 1 when it could not be pinned.");
     return {app, [options] { return runExec(*options); }};
 }
 

@@ -1,5 +1,6 @@
-// `ifpinctl exec ROLE -- COMMAND [ARGS...]`: runs COMMAND with its TCP and UDP sockets pinned to the
-// role's interface, through the preload shim (docs/client.md).
+// `ifpinctl exec [--preload] ROLE -- COMMAND [ARGS...]`: runs COMMAND with its sockets pinned to the
+// role's interface: every inet socket by the kernel (kernel pinning), or with --preload the TCP and
+// UDP sockets it makes with socket() through the preload shim (docs/client.md).
 #pragma once
 
 #include <optional>

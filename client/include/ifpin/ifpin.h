@@ -52,6 +52,25 @@ IFPIN_PUBLIC int ifpin_socket(const char *role, int domain, int type, int protoc
 IFPIN_PUBLIC int ifpin_sockets(const char *role, int domain, int type, int protocol, int *fds,
                                unsigned count);
 
+/* Kernel pinning: asks ifpind to place the calling process in the role's pinned cgroup. From then
+ * on every AF_INET and AF_INET6 socket the process and its children create, however they create it
+ * (socket(2), a raw system call, io_uring, the resolver inside libc), is bound by the kernel to the
+ * role's interface and carries the role's mark; without CAP_NET_RAW it cannot be rebound, and the
+ * process cannot leave the cgroup. Call it before the process holds any inet socket: sockets made
+ * earlier are not pinned. The whole process moves (every thread).
+ *
+ * The daemon checks the caller as for sockets (the role's allow lists) and identifies it by pidfd;
+ * afterwards this checks, from inside, that the process is in the cgroup ifpind names and that a
+ * new socket comes out bound. Returns 0, or -1 with errno set:
+ *   EACCES, ENOENT, ECONNREFUSED, EPROTO, ETIMEDOUT, EAGAIN  as for ifpin_socket
+ *   ENODEV        the role's interface does not exist right now
+ *   EOPNOTSUPP    kernel pinning is not available for the role here (no cgroup v2, no bpf
+ *                 filesystem, ...), or the daemon does not pin processes
+ *   ESRCH, EPERM  the daemon could not tell that the caller is who it says (gone, another pid)
+ *   EIO           the move or its check failed
+ * ifpin_strerror_last() says why. The process may have been moved even when this fails. */
+IFPIN_PUBLIC int ifpin_pin_process(const char *role);
+
 /* Why the calling thread's last failed call failed: the daemon's message (e.g. "uid 1234 may not
  * use role mgmt (allowed: users root; groups 4242)") or the library's own. "" before any failure.
  * Valid until the thread's next call into libifpin. */

@@ -90,4 +90,13 @@ inline std::vector<Socket> openSockets(const std::string &role, int domain, int 
     return sockets;
 }
 
+// Kernel pinning: places this process in the role's pinned cgroup (ifpin_pin_process). Throws Error.
+inline void pinProcess(const std::string &role)
+{
+    if (ifpin_pin_process(role.c_str()) != 0) {
+        int error = errno;
+        throw Error(error, "cannot pin this process to role " + role + ": " + ifpin_strerror_last());
+    }
+}
+
 } // namespace ifpin
