@@ -7,6 +7,15 @@
 #   tools/lab.sh down PREFIX                  kill its processes, delete its namespaces (idempotent)
 #   tools/lab.sh recreate-uplink PREFIX ROLE  delete and re-create the uplink of ROLE (media|mgmt):
 #                                             same names and addresses, new ifindex, link up
+#   tools/lab.sh dns PREFIX                   a DNS server in each gateway on 203.0.113.53 that
+#                                             answers svc.ifpin.test with the gateway's own addresses
+#   tools/lab.sh pinning-up PREFIX            for kernel pinning: a bpf filesystem and a cgroup v2
+#                                             subtree of the lab's own; prints both paths
+#   tools/lab.sh pinning-exec PREFIX LAYOUT CMD...
+#                                             exec CMD (ifpind) in a mount namespace of its own where
+#                                             that bpffs is /sys/fs/bpf and that subtree is the cgroup
+#                                             v2 hierarchy: LAYOUT unified (/sys/fs/cgroup), hybrid
+#                                             (/sys/fs/cgroup/unified) or unified-without-bpffs
 #
 # Topology (namespaces PREFIX-host, PREFIX-gwmedia, PREFIX-gwmgmt; PREFIX: letters, digits, - _ .):
 #
@@ -26,8 +35,14 @@
 # gateways answer on the same addresses, so the answer ("media" or "mgmt") tells which uplink a
 # packet took. Each gateway has fe80::1 on its uplink0, to be used as a link-local IPv6 gateway.
 #
+# The DNS servers (dnsmasq) answer svc.ifpin.test with 203.0.113.11 and 2001:db8:ffff::11 (media)
+# or 203.0.113.12 and 2001:db8:ffff::12 (mgmt), so the answer tells which uplink the query took.
+#
 # Everything happens inside the lab's namespaces; nothing here touches the namespace this script
-# is started from. Server logs go to ${TMPDIR:-/tmp}/ifpin-lab.PREFIX/, removed by `down`.
+# is started from, but for the kernel pinning pieces, which are the lab's own and go with `down`:
+# the cgroup CGROUP2/ifpin-lab.PREFIX (its processes killed first) and the bpffs mounted at
+# ${TMPDIR:-/tmp}/ifpin-lab.PREFIX/bpffs. Server logs go to ${TMPDIR:-/tmp}/ifpin-lab.PREFIX/,
+# removed by `down`.
 set -euo pipefail
 
 script_dir=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
@@ -40,7 +55,7 @@ readonly ready_deadline_s=5
 declare -A server_pid=()
 
 usage() {
-  sed -n '5,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '5,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -185,15 +200,91 @@ kill_ns_processes() {
   echo "lab.sh: processes still in $ns after SIGKILL: $pids" >&2
 }
 
+# The mount point of the cgroup v2 hierarchy of this mount namespace (empty when there is none).
+cgroup2_mount() {
+  sed -n 's/^[0-9]* [0-9]* [^ ]* [^ ]* \([^ ]*\) .* - cgroup2 .*/\1/p' /proc/self/mountinfo | head -n 1
+}
+
+# Kills every process in the cgroup subtree DIR and removes its cgroups, deepest first.
+remove_cgroup_tree() {
+  local dir=$1 _
+  [[ -d $dir ]] || return 0
+  for _ in $(seq 1 40); do
+    echo 1 >"$dir/cgroup.kill" 2>/dev/null || true
+    grep -q '^populated 0' "$dir/cgroup.events" 2>/dev/null && break
+    sleep 0.05
+  done
+  find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+  [[ ! -d $dir ]] || echo "lab.sh: cannot remove the cgroup $dir" >&2
+}
+
 cmd_down() {
-  local prefix=$1 ns
+  local prefix=$1 ns rundir="${TMPDIR:-/tmp}/ifpin-lab.$prefix" cg2
   for ns in "$prefix-host" "$prefix-gwmedia" "$prefix-gwmgmt"; do
     if ns_exists "$ns"; then
       kill_ns_processes "$ns"
       ip netns del "$ns" 2>/dev/null || true
     fi
   done
-  rm -rf "${TMPDIR:-/tmp}/ifpin-lab.$prefix"
+  cg2=$(cgroup2_mount)
+  [[ -z $cg2 ]] || remove_cgroup_tree "$cg2/ifpin-lab.$prefix"
+  if mountpoint -q "$rundir/bpffs" 2>/dev/null; then umount -l "$rundir/bpffs" || true; fi
+  rm -rf "$rundir"
+}
+
+cmd_dns() {
+  local prefix=$1 role n=1 rundir="${TMPDIR:-/tmp}/ifpin-lab.$1"
+  for role in media mgmt; do
+    local gw="$prefix-gw$role"
+    ns_exists "$gw" || die "no lab $prefix (namespace $gw missing)"
+    ip -n "$gw" addr add 203.0.113.53/32 dev lo 2>/dev/null || true
+    # dnsmasq forks into the background; `down` kills it with the namespace's other processes.
+    ip netns exec "$gw" dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --user=nobody --group=nogroup \
+      --bind-interfaces --listen-address=203.0.113.53 --pid-file= --log-facility="$rundir/dns-$role.log" \
+      --address=/svc.ifpin.test/203.0.113.1$n --address=/svc.ifpin.test/2001:db8:ffff::1$n
+    n=$((n + 1))
+  done
+  for role in media mgmt; do
+    for _ in $(seq 1 50); do
+      ip netns exec "$prefix-gw$role" ss -Hlun 'sport = :53' | grep -q 203.0.113.53 && break
+      sleep 0.05
+    done
+  done
+}
+
+cmd_pinning_up() {
+  local prefix=$1 rundir="${TMPDIR:-/tmp}/ifpin-lab.$1" cg2
+  cg2=$(cgroup2_mount)
+  [[ -n $cg2 ]] || die "no cgroup v2 hierarchy is mounted here: kernel pinning needs one"
+  mkdir -p "$rundir/bpffs"
+  mountpoint -q "$rundir/bpffs" || mount -t bpf bpf "$rundir/bpffs" -o mode=0700 ||
+    die "cannot mount a bpf filesystem at $rundir/bpffs"
+  mkdir -p "$cg2/ifpin-lab.$prefix"
+  echo "cgroup $cg2/ifpin-lab.$prefix"
+  echo "bpffs $rundir/bpffs"
+}
+
+# Runs in the new mount namespace of pinning-exec: the lab's bpffs and cgroup subtree in the places
+# a booted host has them, then CMD.
+cmd_pinning_mounts() {
+  local prefix=$1 layout=$2 rundir="${TMPDIR:-/tmp}/ifpin-lab.$1"
+  shift 2
+  local subtree="ifpin-lab.$prefix"
+  [[ $layout == unified-without-bpffs ]] || mount --bind "$rundir/bpffs" /sys/fs/bpf
+  case $layout in
+    unified | unified-without-bpffs)
+      mount -t cgroup2 cgroup2 /sys/fs/cgroup
+      mount --bind "/sys/fs/cgroup/$subtree" /sys/fs/cgroup
+      ;;
+    hybrid)
+      mount -t tmpfs -o mode=0755 tmpfs /sys/fs/cgroup
+      mkdir /sys/fs/cgroup/unified
+      mount -t cgroup2 cgroup2 /sys/fs/cgroup/unified
+      mount --bind "/sys/fs/cgroup/unified/$subtree" /sys/fs/cgroup/unified
+      ;;
+    *) die "unknown layout '$layout' (unified|hybrid|unified-without-bpffs)" ;;
+  esac
+  exec "$@"
 }
 
 cmd_recreate_uplink() {
@@ -213,6 +304,13 @@ main() {
     up) (($# == 2)) || usage; cmd_up "$prefix" ;;
     down) (($# == 2)) || usage; cmd_down "$prefix" ;;
     recreate-uplink) (($# == 3)) || usage; cmd_recreate_uplink "$prefix" "$3" ;;
+    dns) (($# == 2)) || usage; cmd_dns "$prefix" ;;
+    pinning-up) (($# == 2)) || usage; cmd_pinning_up "$prefix" ;;
+    pinning-exec)
+      (($# >= 4)) || usage
+      # unshare execs (no fork), and so does pinning-mounts: CMD keeps this process's pid.
+      exec unshare --mount --propagation private -- "$script_dir/lab.sh" pinning-mounts "$prefix" "${@:3}" ;;
+    pinning-mounts) (($# >= 4)) || usage; cmd_pinning_mounts "$prefix" "${@:3}" ;;
     *) usage ;;
   esac
 }

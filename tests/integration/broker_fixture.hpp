@@ -63,7 +63,9 @@ protected:
     {
         return lab().shell(prefix + "curl -s -g -m 5 " + url(address));
     }
-    std::string exec(const std::string &role) const { return quote(ifpinctl_) + " exec " + role + " -- "; }
+    // The preload shim's `ifpinctl exec` (kernel pinning has its own suites, pinning_test.cpp): this
+    // ifpind runs without cgroup v2 or a bpf filesystem.
+    std::string exec(const std::string &role) const { return quote(ifpinctl_) + " exec --preload " + role + " -- "; }
     std::string udpProbe(const std::string &address, bool flags = false) const
     {
         return quote(udpProbe_) + (flags ? " -n " : " ") + address + " 7";

@@ -187,6 +187,34 @@ void Lab::recreateUplink(std::string_view role) const
         throw std::runtime_error(joinArgs(argv) + ": " + result.describe());
 }
 
+void Lab::startDns() const
+{
+    std::vector<std::string> argv{labScript_, "dns", prefix_};
+    auto result = runCommand(argv, labScriptDeadline);
+    if (!result.ok())
+        throw std::runtime_error(joinArgs(argv) + ": " + result.describe());
+}
+
+Lab::PinningPaths Lab::pinningUp() const
+{
+    std::vector<std::string> argv{labScript_, "pinning-up", prefix_};
+    auto result = runCommand(argv, labScriptDeadline);
+    if (!result.ok())
+        throw std::runtime_error(joinArgs(argv) + ": " + result.describe());
+    PinningPaths paths;
+    std::istringstream lines(result.out);
+    for (std::string key, value; lines >> key >> value;)
+        (key == "cgroup" ? paths.cgroup : paths.bpffs) = value;
+    if (paths.cgroup.empty() || paths.bpffs.empty())
+        throw std::runtime_error(joinArgs(argv) + " printed no paths: " + result.out);
+    return paths;
+}
+
+std::vector<std::string> Lab::pinningLauncher(const std::string &layout) const
+{
+    return {labScript_, "pinning-exec", prefix_, layout};
+}
+
 int Lab::ifindex(const std::string &interface) const
 {
     auto result = runCommand({"ip", "-j", "-n", hostNamespace(), "link", "show", "dev", interface});

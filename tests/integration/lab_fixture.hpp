@@ -95,6 +95,20 @@ public:
 
     // `lab.sh recreate-uplink`: the role's host interface comes back with a new ifindex.
     void recreateUplink(std::string_view role) const;
+    // `lab.sh dns`: each gateway answers DNS on 203.0.113.53, svc.ifpin.test with its own addresses.
+    void startDns() const;
+
+    // For kernel pinning, `lab.sh pinning-up`: a bpf filesystem and a cgroup v2 subtree of the
+    // lab's own, removed with the lab. Their paths in this mount namespace.
+    struct PinningPaths {
+        std::string cgroup; // e.g. /sys/fs/cgroup/unified/ifpin-lab.PREFIX
+        std::string bpffs;
+    };
+    PinningPaths pinningUp() const;
+    // The DaemonProcess launcher that gives ifpind that bpffs as /sys/fs/bpf and that subtree as
+    // its cgroup v2 hierarchy, mounted as a unified host ("unified": /sys/fs/cgroup) or a hybrid
+    // one ("hybrid": /sys/fs/cgroup/unified) has it.
+    std::vector<std::string> pinningLauncher(const std::string &layout = "unified") const;
     int ifindex(const std::string &interface) const; // in the host namespace; throws when absent
 
     // `ip -N -j -n HOST -f FAMILY route show table TABLE`, parsed. A table the kernel has never
