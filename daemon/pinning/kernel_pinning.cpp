@@ -113,10 +113,9 @@ void KernelPinning::setRoles(const Config &config)
             // Whatever stays attached (a cgroup with processes left, a scope) refuses sockets now.
             if (auto problems = gone.program->retire(); !problems.empty())
                 spdlog::error("pinning: retiring role {}: {}", gone.config.name, problems);
+            // The program stays attached: detached, it would leave the processes still in the
+            // cgroup unpinned. The cgroup goes when it is empty, its attachment with it.
             if (tree_ && !underSystemd_) {
-                UniqueFd cgroup = CgroupTree::open(tree_->directory(ownCgroupRelative(gone.config.name)));
-                if (cgroup)
-                    gone.program->detach(cgroup.get());
                 if (!tree_->removeOwn(gone.config.name))
                     spdlog::warn("pinning: role {} removed; its cgroup stays while processes are in it (they get no "
                                  "sockets): {}",

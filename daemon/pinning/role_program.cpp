@@ -249,11 +249,6 @@ void RoleProgram::attach(int cgroupFd, bool exclusive) const
         });
 }
 
-void RoleProgram::detach(int cgroupFd) const noexcept
-{
-    bpf_prog_detach2(program_.get(), cgroupFd, BPF_CGROUP_INET_SOCK_CREATE);
-}
-
 std::string RoleProgram::retire() noexcept
 {
     std::string problems;

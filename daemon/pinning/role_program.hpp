@@ -58,7 +58,6 @@ public:
     // exclusive: no flags, so nothing can be attached on it or below it beside ours, and a
     // re-attach replaces ours atomically; otherwise BPF_F_ALLOW_MULTI (as systemd attaches).
     void attach(int cgroupFd, bool exclusive) const;
-    void detach(int cgroupFd) const noexcept;
 
     // For a role that is gone: refuse every socket (whatever stays attached gets none), then unpin
     // the program and the map. Never throws; what failed is returned for the log.
