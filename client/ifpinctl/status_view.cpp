@@ -42,6 +42,27 @@ nlohmann::json familyJson(const FamilyView &family)
             {"route_in_place", family.routeInPlace}};
 }
 
+nlohmann::json pinningJson(const PinningView &pinning)
+{
+    auto textOrNull = [](const std::string &text) { return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text); };
+    return {{"available", pinning.available},
+            {"program", textOrNull(pinning.program)},
+            {"problem", textOrNull(pinning.problem)},
+            {"pinned_processes", pinning.processes},
+            {"refused_sockets", pinning.refused}};
+}
+
+std::string pinningLine(const std::string &role, const PinningView &pinning)
+{
+    if (!pinning.available)
+        return "role " + role + ": kernel pinning not available: " + (pinning.problem.empty() ? notSent : pinning.problem) +
+               "\n";
+    auto count = [](uint64_t n, const char *one, const char *many) { return std::to_string(n) + " " + (n == 1 ? one : many); };
+    return "role " + role + ": kernel pinning with " + pinning.program + ", " +
+           count(pinning.processes, "process", "processes") + " pinned, " + count(pinning.refused, "socket", "sockets") +
+           " refused\n";
+}
+
 std::string familyCell(const FamilyView &family)
 {
     std::string gateway = family.gateway.empty() ? "no gateway" : family.gateway;
@@ -80,13 +101,17 @@ RoleView roleViewFrom(const std::string &name, const std::map<std::string, sdbus
     view.restorations = read.valueOf<uint64_t>("Restorations");
     view.egressDropped = read.valueOf<uint64_t>("EgressDropped");
     view.outrankedBy = read.valueOf<std::vector<std::string>>("OutrankedBy");
+    if (properties.contains("PinAvailable"))
+        view.pinning = PinningView{read.valueOf<bool>("PinAvailable"), read.valueOf<std::string>("PinProgram"),
+                                   read.valueOf<std::string>("PinProblem"), read.valueOf<uint32_t>("PinnedProcesses"),
+                                   read.valueOf<uint64_t>("PinRefused")};
     return view;
 }
 
 nlohmann::json statusJson(const std::vector<RoleView> &roles, const std::string &version)
 {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto &role : roles)
+    for (const auto &role : roles) {
         list.push_back({{"name", role.name},
                         {"interface", role.interface},
                         {"link_state", role.linkState},
@@ -99,6 +124,9 @@ nlohmann::json statusJson(const std::vector<RoleView> &roles, const std::string 
                         {"restorations", role.restorations},
                         {"egress_dropped", role.egressDropped},
                         {"outranked_by", role.outrankedBy}});
+        if (role.pinning)
+            list.back()["kernel_pinning"] = pinningJson(*role.pinning);
+    }
     return {{"version", version}, {"roles", std::move(list)}};
 }
 
@@ -133,6 +161,9 @@ std::string statusTable(const std::vector<RoleView> &roles)
     for (const auto &role : roles)
         for (const auto &route : role.outrankedBy)
             out += "role " + role.name + " is outranked by a route ifpind does not manage: " + route + "\n";
+    for (const auto &role : roles)
+        if (role.pinning)
+            out += pinningLine(role.name, *role.pinning);
     return out;
 }
 

@@ -1,13 +1,14 @@
 // What `ifpinctl status` shows, made from org.ifpin1.Role's properties alone: per role, the
 // interface and its link state, the metric, the gateways (learned or configured), whether each
 // family's default route is in place, the state, sockets served, restorations, packets the egress
-// guard dropped, and any foreign default route that outranks it. A table for people, JSON for
+// guard dropped, any foreign default route that outranks it, and its kernel pinning. A table for people, JSON for
 // scripts (both formats are in docs/dbus-api.md). No bus here: status_command.cpp fetches the
 // properties, and the unit tests (tests/unit/ifpinctl/) hand these functions properties of their own.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <string>
@@ -26,6 +27,17 @@ struct FamilyView {
     bool operator==(const FamilyView &) const = default;
 };
 
+// Kernel pinning of a role (org.ifpin1.Role's Pin* properties).
+struct PinningView {
+    bool available = false;
+    std::string program; // the pinned program's path, when available
+    std::string problem; // why not, when not
+    uint32_t processes = 0;
+    uint64_t refused = 0; // sockets refused while the role's interface was missing
+
+    bool operator==(const PinningView &) const = default;
+};
+
 struct RoleView {
     std::string name;
     std::string interface;
@@ -39,6 +51,7 @@ struct RoleView {
     uint64_t restorations = 0;
     uint64_t egressDropped = 0; // packets of the role's sockets the egress guard dropped
     std::vector<std::string> outrankedBy;
+    std::optional<PinningView> pinning; // absent when ifpind did not send PinAvailable (an older ifpind)
 
     bool operator==(const RoleView &) const = default;
 };
@@ -71,7 +84,8 @@ nlohmann::json statusJson(const std::vector<RoleView> &roles, const std::string 
 // What `ifpinctl status --json` prints: statusJson indented by 2, keys in alphabetical order, and a newline.
 std::string statusJsonText(const std::vector<RoleView> &roles, const std::string &version);
 // What `ifpinctl status` prints: a header and a line per role, columns two spaces apart, then a line
-// per route that outranks a role; "no roles configured" when there are none.
+// per route that outranks a role, then a line per role about its kernel pinning (when ifpind sent
+// it); "no roles configured" when there are none.
 std::string statusTable(const std::vector<RoleView> &roles);
 
 } // namespace ifpinctl

@@ -20,7 +20,8 @@ namespace ifpinctl {
 namespace {
 
 // The roles of the page's examples: media with configured gateways; mgmt with a learned IPv4 gateway,
-// sockets served, a restoration, dropped packets and a foreign route that outranks it.
+// sockets served, a restoration, dropped packets, a foreign route that outranks it and a pinned
+// process.
 std::vector<RoleView> exampleRoles()
 {
     RoleView media;
@@ -31,6 +32,7 @@ std::vector<RoleView> exampleRoles()
     media.state = "enforced";
     media.inet = {"192.0.2.1", false, true};
     media.inet6 = {"2001:db8:1::1", false, true};
+    media.pinning = PinningView{true, "/sys/fs/bpf/ifpin/media", "", 0, 0};
 
     RoleView mgmt;
     mgmt.name = "mgmt";
@@ -44,6 +46,7 @@ std::vector<RoleView> exampleRoles()
     mgmt.restorations = 1;
     mgmt.egressDropped = 2;
     mgmt.outrankedBy = {"default via 203.0.113.66 dev other0 metric 5 proto 3"};
+    mgmt.pinning = PinningView{true, "/sys/fs/bpf/ifpin/mgmt", "", 1, 0};
     return {media, mgmt};
 }
 

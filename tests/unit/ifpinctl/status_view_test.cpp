@@ -25,8 +25,9 @@ namespace {
 
 using Properties = std::map<std::string, sdbus::Variant>;
 
-// Every property of org.ifpin1.Role with the type dbus/org.ifpin1.Role.xml gives it, each value
-// different from the others of its type, so that a property read into the wrong field shows.
+// Every property of org.ifpin1.Role but the kernel pinning ones (pinnedProperties below) with the
+// type dbus/org.ifpin1.Role.xml gives it, each value different from the others of its type, so that
+// a property read into the wrong field shows.
 Properties mgmtProperties()
 {
     return {
@@ -389,6 +390,77 @@ TEST(StatusTable, OutrankingLinesFollowTheRolesOrder)
     EXPECT_EQ(lines, "role mgmt is outranked by a route ifpind does not manage: default via 203.0.113.66 dev "
                      "other0 metric 5 proto 3\n"
                      "role media is outranked by a route ifpind does not manage: default dev ppp0 metric 7 proto 4\n");
+}
+
+// ---- kernel pinning: the Pin* properties -------------------------------------------------------
+
+Properties pinnedProperties(bool available)
+{
+    Properties properties = mgmtProperties();
+    properties["PinAvailable"] = sdbus::Variant(available);
+    properties["PinProgram"] = sdbus::Variant(std::string(available ? "/sys/fs/bpf/ifpin/mgmt" : ""));
+    properties["PinProblem"] = sdbus::Variant(std::string(available ? "" : "no cgroup v2 hierarchy is mounted"));
+    properties["PinnedProcesses"] = sdbus::Variant(uint32_t{available ? 2u : 0u});
+    properties["PinRefused"] = sdbus::Variant(uint64_t{available ? 5u : 0u});
+    return properties;
+}
+
+TEST(RoleViewFrom, ReadsKernelPinningWhenSentAndOnlyThen)
+{
+    Reading reading = readRole("mgmt", pinnedProperties(true));
+    ASSERT_TRUE(reading.view.pinning);
+    EXPECT_EQ(*reading.view.pinning, (PinningView{true, "/sys/fs/bpf/ifpin/mgmt", "", 2, 5}));
+    EXPECT_EQ(reading.warnings, "");
+    RoleView withoutPinning = reading.view;
+    withoutPinning.pinning.reset();
+    EXPECT_EQ(withoutPinning, mgmtView()) << "the other properties are read as before";
+    // An ifpind without kernel pinning sends no PinAvailable: nothing is shown of it.
+    EXPECT_FALSE(readRole("mgmt", mgmtProperties()).view.pinning);
+}
+
+TEST(RoleViewFrom, KernelPinningPropertiesOfAnotherTypeAreNotSent)
+{
+    Properties properties = pinnedProperties(true);
+    properties["PinnedProcesses"] = sdbus::Variant(uint64_t{2});
+    Reading reading = readRole("mgmt", properties);
+    ASSERT_TRUE(reading.view.pinning);
+    EXPECT_EQ(reading.view.pinning->processes, 0u);
+    EXPECT_NE(reading.warnings.find("property PinnedProcesses of role mgmt has D-Bus type 't'"), std::string::npos)
+        << reading.warnings;
+}
+
+TEST(StatusJson, KernelPinningWhenSent)
+{
+    nlohmann::json available = statusJson({readRole("mgmt", pinnedProperties(true)).view}, "0.1.0").at("roles").at(0);
+    EXPECT_EQ(available.at("kernel_pinning"), (nlohmann::json{{"available", true},
+                                                              {"program", "/sys/fs/bpf/ifpin/mgmt"},
+                                                              {"problem", nullptr},
+                                                              {"pinned_processes", 2},
+                                                              {"refused_sockets", 5}}));
+    nlohmann::json unavailable = statusJson({readRole("mgmt", pinnedProperties(false)).view}, "0.1.0").at("roles").at(0);
+    EXPECT_EQ(unavailable.at("kernel_pinning"), (nlohmann::json{{"available", false},
+                                                                {"program", nullptr},
+                                                                {"problem", "no cgroup v2 hierarchy is mounted"},
+                                                                {"pinned_processes", 0},
+                                                                {"refused_sockets", 0}}));
+    EXPECT_FALSE(statusJson({mgmtView()}, "0.1.0").at("roles").at(0).contains("kernel_pinning"));
+}
+
+TEST(StatusTable, KernelPinningLinesComeLastInTheRolesOrder)
+{
+    RoleView media = mediaView();
+    media.pinning = PinningView{false, "", "no bpf filesystem holds /sys/fs/bpf/ifpin", 0, 0};
+    RoleView mgmt = mgmtView();
+    mgmt.pinning = PinningView{true, "/sys/fs/bpf/ifpin/mgmt", "", 1, 0};
+    std::string table = statusTable({mgmt, media});
+    EXPECT_EQ(table.substr(table.find("role mgmt: kernel")),
+              "role mgmt: kernel pinning with /sys/fs/bpf/ifpin/mgmt, 1 process pinned, 0 sockets refused\n"
+              "role media: kernel pinning not available: no bpf filesystem holds /sys/fs/bpf/ifpin\n");
+    mgmt.pinning = PinningView{true, "/sys/fs/bpf/ifpin/mgmt", "", 3, 1};
+    table = statusTable({mgmt});
+    EXPECT_EQ(table.substr(table.find("role mgmt: kernel")),
+              "role mgmt: kernel pinning with /sys/fs/bpf/ifpin/mgmt, 3 processes pinned, 1 socket refused\n");
+    EXPECT_EQ(statusTable({mgmtView()}).find("kernel pinning"), std::string::npos);
 }
 
 } // namespace
