@@ -7,6 +7,7 @@
 
 #include "complete_command.hpp"
 #include "exec_command.hpp"
+#include "pin_unit_command.hpp"
 #include "ifpin_build_config.h"
 #include "metrics_command.hpp"
 #include "monitor_command.hpp"
@@ -34,6 +35,8 @@ int main(int argc, char **argv)
         addMetricsCommand(app),
         addMonitorCommand(app),
         addCompleteCommand(app),
+        addPinUnitCommand(app),
+        addUnpinUnitCommand(app),
     };
 
     try {
