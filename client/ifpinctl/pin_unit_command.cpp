@@ -93,6 +93,11 @@ int runPinUnit(const UnitOptions &options)
 {
     if (int status = usageProblem("pin-unit", options); status != exitOk)
         return status;
+    if (access(systemdUnitDirectory, W_OK) != 0) {
+        std::cerr << "ifpinctl pin-unit: cannot write drop-ins in " << systemdUnitDirectory << ": "
+                  << std::strerror(errno) << " (pinning a unit is root's)\n";
+        return exitFailure;
+    }
     if (!unifiedHierarchy()) {
         std::cerr << "ifpinctl pin-unit: /sys/fs/cgroup is not a unified cgroup v2 hierarchy, and systemd then "
                      "ignores BPFProgram=: "
@@ -140,7 +145,7 @@ int runUnpinUnit(const UnitOptions &options)
         return status;
     const std::string path = dropInPath(systemdUnitDirectory, options.unit);
     auto existing = readText(path);
-    auto role = existing ? pinnedRoleIn(*existing) : std::nullopt;
+    std::optional<std::string> role = existing ? pinnedRoleIn(*existing) : std::nullopt;
     if (!role) {
         std::cerr << "ifpinctl unpin-unit: " << options.unit << " is not pinned by ifpinctl (no " << path << ")\n";
         return exitFailure;

@@ -131,8 +131,16 @@ void KernelPinning::setRoles(const Config &config)
             slot = std::make_unique<Role>();
         slot->config = roleConfig;
         slot->writtenIfindex = notWritten; // the interface may have changed: write at the next follow
-        if (!slot->program)
+        if (!slot->program) {
             load(*slot);
+            continue;
+        }
+        try {
+            if (auto repinned = slot->program->repin(); !repinned.empty())
+                spdlog::warn("pinning: role {}: {} had been removed; pinned again", roleConfig.name, repinned);
+        } catch (const PinError &error) {
+            spdlog::error("pinning: role {}: {}", roleConfig.name, error.what());
+        }
     }
     // Pins left by an earlier run for roles that are no longer configured.
     std::error_code error;

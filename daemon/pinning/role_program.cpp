@@ -213,6 +213,20 @@ void RoleProgram::openProgram()
     programId_ = fresh.info.id;
 }
 
+std::string RoleProgram::repin()
+{
+    std::string repinned;
+    for (auto [fd, path] : {std::pair{program_.get(), &programPath_}, std::pair{map_.get(), &mapPath_}}) {
+        struct stat st {};
+        if (stat(path->c_str(), &st) == 0 || errno != ENOENT)
+            continue;
+        if (bpf_obj_pin(fd, path->c_str()) != 0)
+            failWithErrno([&] { return "cannot pin " + *path + " again"; });
+        repinned += (repinned.empty() ? "" : ", ") + *path;
+    }
+    return repinned;
+}
+
 void RoleProgram::setTarget(uint32_t ifindex, uint32_t mark)
 {
     __u32 key = IFPIN_PIN_TARGET;

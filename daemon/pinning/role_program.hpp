@@ -47,6 +47,10 @@ public:
     // Whether the constructor found the program pinned already (a restart) or loaded it.
     bool reused() const { return reused_; }
 
+    // Pins the program and the map again where somebody removed them (systemd and pin-unit's
+    // drop-ins find the program by its path). What was pinned again, for the log; throws PinError.
+    std::string repin();
+
     // Where the role's sockets go from now on: ifindex 0 refuses them. Throws PinError.
     void setTarget(uint32_t ifindex, uint32_t mark);
     // Sockets the program refused since the map was made; 0 when the map cannot be read.

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <csignal>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -254,6 +255,21 @@ TEST_F(Pinning, RemovedRoleRefusesTheSocketsOfItsPinnedProcesses)
     EXPECT_TRUE(std::filesystem::exists(pin("media")));
     loop.stop();
     EXPECT_EQ(loop.text().find("answer=media"), std::string::npos) << loop.text();
+}
+
+TEST_F(Pinning, AReloadPinsAgainWhatSomebodyUnpinned)
+{
+    startDaemon();
+    const int program = programId("mgmt");
+    ASSERT_GT(program, 0);
+    std::filesystem::remove(pin("mgmt"));
+    std::filesystem::remove(pin("mgmt@map"));
+    // The program stays attached and pins: only the names are gone (systemd finds programs by name).
+    EXPECT_EQ(curl(server4, exec("mgmt")).out, "mgmt\n");
+    daemon().signal(SIGHUP);
+    EXPECT_TRUE(eventually([&] { return programId("mgmt") == program && std::filesystem::exists(pin("mgmt@map")); }))
+        << "not pinned again: " << daemon().log();
+    EXPECT_NE(daemon().log().find("had been removed; pinned again"), std::string::npos);
 }
 
 TEST_F(Pinning, WithoutKernelPinningExecSaysWhyAndRunsNothing)

@@ -7,11 +7,13 @@
 #     ifpin-metrics.service at most MAX_METRICS_EXPOSURE (1.0);
 #   - the bash completion of ifpinctl is where bash-completion looks, and parses;
 #   - the default ifpind.toml is valid and has no role, and its commented example is valid too;
-#   - the sysusers.d file parses, and the D-Bus activation file names the unit and the bus name.
+#   - the sysusers.d and tmpfiles.d files parse, and the D-Bus activation file names the unit and
+#     the bus name.
 # Needs no root and touches nothing outside its temporary directory.
 #
 # Environment (set by tests/system/meson.build): MESON, BUILD_DIR, IFPIND, IFPINCTL, PREFIX, SYSCONFDIR,
-# SBINDIR, BINDIR, MANDIR, UNIT_DIR, SYSUSERS_DIR, DBUS_SERVICE_DIR, DBUS_POLICY_DIR, BASH_COMPLETION_DIR.
+# SBINDIR, BINDIR, MANDIR, UNIT_DIR, SYSUSERS_DIR, TMPFILES_DIR, DBUS_SERVICE_DIR, DBUS_POLICY_DIR,
+# BASH_COMPLETION_DIR.
 set -euo pipefail
 
 readonly max_exposure=20 # systemd-analyze's threshold is in tenths: 20 means 2.0
@@ -43,6 +45,8 @@ expect_file "$UNIT_DIR/ifpind.socket"
 expect_file "$UNIT_DIR/ifpin-metrics.service"
 expect_file "$UNIT_DIR/ifpin-metrics.timer"
 expect_file "$BASH_COMPLETION_DIR/ifpinctl"
+expect_file "$UNIT_DIR/ifpin.slice"
+expect_file "$TMPFILES_DIR/ifpin.conf"
 expect_file "$SYSUSERS_DIR/ifpind.conf"
 expect_file "$DBUS_SERVICE_DIR/org.ifpin1.service"
 expect_file "$DBUS_POLICY_DIR/org.ifpin1.conf"
@@ -82,13 +86,13 @@ fi
 # the installed ones are not at their final place; the man pages are the installed ones.
 mkdir "$work/units"
 sed "s|^ExecStart=.*|ExecStart=$IFPIND|" "$dest$UNIT_DIR/ifpind.service" >"$work/units/ifpind.service"
-cp "$dest$UNIT_DIR/ifpind.socket" "$dest$UNIT_DIR/ifpin-metrics.timer" "$work/units/"
+cp "$dest$UNIT_DIR/ifpind.socket" "$dest$UNIT_DIR/ifpin-metrics.timer" "$dest$UNIT_DIR/ifpin.slice" "$work/units/"
 sed "s|^ExecStart=$BINDIR/ifpinctl |ExecStart=$IFPINCTL |" "$dest$UNIT_DIR/ifpin-metrics.service" \
   >"$work/units/ifpin-metrics.service"
 if MANPATH="$dest$MANDIR" systemd-analyze verify "$work/units/ifpind.service" "$work/units/ifpind.socket" \
-  "$work/units/ifpin-metrics.service" "$work/units/ifpin-metrics.timer" \
+  "$work/units/ifpin-metrics.service" "$work/units/ifpin-metrics.timer" "$work/units/ifpin.slice" \
   >"$work/verify.log" 2>&1 && [[ ! -s $work/verify.log ]]; then
-  pass "systemd-analyze verify ifpind.service ifpind.socket ifpin-metrics.service ifpin-metrics.timer"
+  pass "systemd-analyze verify ifpind.service ifpind.socket ifpin-metrics.service ifpin-metrics.timer ifpin.slice"
 else
   sed 's/^/  /' "$work/verify.log" >&2
   fail "systemd-analyze verify complained"
@@ -139,7 +143,7 @@ else
   fail "the commented [daemon] keys of ifpind.toml are not valid: $out"
 fi
 
-# 5. sysusers.d and D-Bus activation.
+# 5. sysusers.d, tmpfiles.d and D-Bus activation.
 mkdir -p "$work/sysroot/etc"
 if out=$(systemd-sysusers --dry-run --root="$work/sysroot" "$dest$SYSUSERS_DIR/ifpind.conf" 2>&1) &&
   [[ $out == *"'ifpin-mgmt'"* && $out == *"'ifpin-admin'"* ]]; then
@@ -147,6 +151,16 @@ if out=$(systemd-sysusers --dry-run --root="$work/sysroot" "$dest$SYSUSERS_DIR/i
 else
   fail "sysusers.d file: $out"
 fi
+# The tmpfiles.d line of kernel pinning parses and makes the pin directory, 0700 root, and
+# ifpind.service may write there.
+if out=$(systemd-tmpfiles --create --root="$work/sysroot" "$dest$TMPFILES_DIR/ifpin.conf" 2>&1) &&
+  [[ $(stat -c '%a %U' "$work/sysroot/sys/fs/bpf/ifpin" 2>/dev/null) == "700 root" ]]; then
+  pass "tmpfiles.d makes /sys/fs/bpf/ifpin (0700 root)"
+else
+  fail "tmpfiles.d file: ${out:-/sys/fs/bpf/ifpin not made 0700 root}"
+fi
+grep -qx 'ReadWritePaths=-/sys/fs/bpf/ifpin' "$dest$UNIT_DIR/ifpind.service" ||
+  fail "ifpind.service does not let ifpind write its pins (ReadWritePaths=-/sys/fs/bpf/ifpin)"
 activation=$dest$DBUS_SERVICE_DIR/org.ifpin1.service
 for line in '[D-BUS Service]' 'Name=org.ifpin1' 'User=root' 'SystemdService=ifpind.service'; do
   grep -qxF "$line" "$activation" || fail "org.ifpin1.service lacks '$line'"

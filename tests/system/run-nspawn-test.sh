@@ -2,7 +2,8 @@
 # ifpin under a real systemd (suite 'system'): boots a Debian 12 root with systemd-nspawn inside the
 # lab's host namespace (tools/lab.sh), installs ifpin into it with `meson install --destdir`, and
 # drives ifpind the way an administrator would: systemctl start, reload, stop; socket activation
-# through ifpind.socket; D-Bus activation; SIGKILL and restart; journalctl.
+# through ifpind.socket; D-Bus activation; SIGKILL and restart; journalctl; kernel pinning in
+# transient scopes of ifpin.slice and in units (ifpinctl pin-unit), surviving restarts of ifpind.
 #
 # The Debian root is made once by debootstrap and kept in the build directory (systemd-root/,
 # rebuilt only when missing or when the package list below changes); each run boots a throw-away
@@ -20,9 +21,10 @@ set -euo pipefail
 readonly suite=bookworm
 readonly mirror=${IFPIN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # systemd and dbus to boot and activate; procps for ExecReload's /bin/kill; iproute2 and nftables to
-# look; the run-time libraries of ifpind (libnftables1 for the egress guard), ifpinctl and libifpin
-# (checked with ldd below). The list is part of the cache key: changing it rebuilds the cached root.
-readonly packages=systemd,dbus,procps,iproute2,nftables,libnftables1,libnl-3-200,libnl-route-3-200,libsdbus-c++1,libspdlog1.10,libfmt9,libtomlplusplus3,libsystemd0
+# look; curl for a pinned unit to fetch with; the run-time libraries of ifpind (libnftables1 for the
+# egress guard, libbpf1 for kernel pinning), ifpinctl and libifpin (checked with ldd below). The list
+# is part of the cache key: changing it rebuilds the cached root.
+readonly packages=systemd,dbus,procps,iproute2,nftables,curl,libnftables1,libbpf1,libnl-3-200,libnl-route-3-200,libsdbus-c++1,libspdlog1.10,libfmt9,libtomlplusplus3,libsystemd0
 readonly cache=$BUILD_DIR/systemd-root
 readonly cache_stamp=$BUILD_DIR/systemd-root.stamp
 readonly cache_wanted="debootstrap --variant=minbase --include=$packages $suite"
@@ -38,7 +40,7 @@ ok() { echo "ok: $*"; }
 # ---------------------------------------------------------------------------------------------
 step "preconditions"
 ((EUID == 0)) || die "the system test needs root (network namespaces, mounts, systemd-nspawn)"
-for tool in debootstrap systemd-nspawn systemctl nsenter ip mount flock; do
+for tool in debootstrap systemd-nspawn systemctl nsenter ip mount flock bpftool; do
   command -v "$tool" >/dev/null || die "$tool is missing: run tools/install-deps.sh"
 done
 [[ ${PREFIX:?} == /usr ]] ||
@@ -156,8 +158,15 @@ lab_made=1
 "$IFPIN_LAB" up "$prefix"
 in_lab() { ip netns exec "$host_ns" "$@"; }
 
-systemd-nspawn --quiet --directory="$root" --boot --keep-unit --register=no --machine="$machine" \
-  --network-namespace-path="/run/netns/$host_ns" --capability=CAP_NET_ADMIN \
+# A bpf filesystem at /sys/fs/bpf from the start, as systemd mounts one when it boots a host (in a
+# container it does not), so that tmpfiles.d makes /sys/fs/bpf/ifpin at boot. A unified cgroup v2
+# hierarchy, as a booted Debian 12 has (this host may be hybrid): systemd applies BPFProgram= only
+# there. CAP_BPF and bpf(2) for ifpind, and for systemd attaching BPFProgram=.
+mkdir "$work/bpffs"
+mount -t bpf bpf "$work/bpffs" -o mode=0700 || die "cannot mount a bpf filesystem: kernel pinning needs one"
+SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn --quiet --directory="$root" --boot --keep-unit --register=no \
+  --machine="$machine" --network-namespace-path="/run/netns/$host_ns" --capability=CAP_NET_ADMIN,CAP_BPF \
+  --system-call-filter=bpf --bind="$work/bpffs:/sys/fs/bpf" \
   --link-journal=no --resolv-conf=off --timezone=off --console=read-only \
   </dev/null >"$work/console.log" 2>&1 &
 nspawn_pid=$!
@@ -302,8 +311,8 @@ step "the sandbox at work: capabilities, no new privileges, seccomp"
 # MainPID is a PID of the container's namespace: read its /proc there.
 status=$(in_ct cat "/proc/$(prop ifpind MainPID)/status")
 field() { awk -v key="$1:" '$1 == key { print $2 }' <<<"$status"; }
-expect_eq "effective capabilities of ifpind (CAP_NET_ADMIN alone)" "$(field CapEff)" 0000000000001000
-expect_eq "bounding set of ifpind" "$(field CapBnd)" 0000000000001000
+expect_eq "effective capabilities of ifpind (CAP_NET_ADMIN and CAP_BPF)" "$(field CapEff)" 0000008000001000
+expect_eq "bounding set of ifpind" "$(field CapBnd)" 0000008000001000
 expect_eq "NoNewPrivs" "$(field NoNewPrivs)" 1
 expect_eq "Seccomp (2: filter)" "$(field Seccomp)" 2
 expect_eq "watchdog (the test's drop-in)" "$(prop ifpind WatchdogUSec)" 2s
@@ -327,6 +336,89 @@ if out=$(as_user bob ifpinctl exec mgmt -- bash -c "$fetch" 2>&1); then
 fi
 [[ $out == *"may not use role mgmt"* ]] || die "bob was refused, but not by ifpind: $out"
 ok "bob refused: $(head -n 1 <<<"$out")"
+
+step "kernel pinning under systemd: ifpinctl exec runs in a scope of ifpin.slice with mgmt's program"
+expect_eq "the pin directory made at boot (tmpfiles.d)" "$(in_ct stat -c '%a %U' /sys/fs/bpf/ifpin)" "700 root"
+expect_eq "the roles' programs and maps pinned" "$(in_ct ls /sys/fs/bpf/ifpin | tr '\n' ' ')" "media media@map mgmt mgmt@map "
+# bash's /dev/tcp: a plain connect(), which only the kernel can pin.
+scoped='grep "^0::" /proc/self/cgroup; exec 3<>/dev/tcp/203.0.113.10/80 && printf "GET / HTTP/1.0\r\n\r\n" >&3 && tail -n 1 <&3'
+for who in root alice; do
+  if [[ $who == root ]]; then
+    out=$(in_ct ifpinctl exec mgmt -- bash -c "$scoped" 2>&1) || die "root's ifpinctl exec: $out"
+  else
+    out=$(as_user alice ifpinctl exec mgmt -- bash -c "$scoped" 2>&1) || die "alice's ifpinctl exec: $out"
+  fi
+  [[ $(head -n 1 <<<"$out") =~ ^0::/ifpin.slice/ifpin-mgmt-[0-9]+\.scope$ ]] ||
+    die "$who's pinned process is not in a scope of ifpin.slice: $out"
+  expect_eq "$who, ifpinctl exec mgmt, in $(head -n 1 <<<"$out" | cut -c4-)" "$(tail -n 1 <<<"$out")" mgmt
+done
+in_ct ifpinctl status | grep 'kernel pinning' | sed 's/^/    /'
+in_ct ifpinctl status | grep -q '^role mgmt: kernel pinning with /sys/fs/bpf/ifpin/mgmt' ||
+  die "ifpinctl status says nothing of mgmt's kernel pinning"
+
+step "a long-running pinned process: systemd attached the program to its scope, and it survives restarts of ifpind"
+# A new connection every 0.2 s, its last answer in /tmp/pinned.out. Started from the container's own
+# tree: setsid, so that its parent is the container's init once the shell has gone.
+pinned_pid=$(in_ct sh -c 'setsid ifpinctl exec mgmt -- bash -c '\''while :; do
+  (exec 3<>/dev/tcp/203.0.113.10/80 && printf "GET / HTTP/1.0\r\n\r\n" >&3 && tail -n 1 <&3) >/tmp/pinned.new 2>&1
+  mv /tmp/pinned.new /tmp/pinned.out; sleep 0.2; done'\'' </dev/null >/dev/null 2>&1 & echo $!')
+wait_for 10 "the pinned process's first answer" in_ct test -s /tmp/pinned.out
+expect_eq "the pinned process's answer" "$(in_ct cat /tmp/pinned.out)" mgmt
+scope=$(in_ct sed -n 's|^0::/ifpin.slice/||p' "/proc/$pinned_pid/cgroup")
+expect_eq "its scope" "$scope" "ifpin-mgmt-$pinned_pid.scope"
+expect_eq "the scope's BPFProgram=" "$(prop "$scope" BPFProgram)" "sock_create:/sys/fs/bpf/ifpin/mgmt"
+# The kernel's word (this host's bpftool): the scope's cgroup runs ifpin_sock_create.
+# The container's cgroup root, as this host names it: its init's cgroup here, less the same seen inside.
+host_cgroup=$(sed -n 's|^0::||p' "/proc/$leader/cgroup")
+container_root=${host_cgroup%"$(in_ct sed -n 's|^0::||p' /proc/1/cgroup)"}
+host_cg2=$(sed -n 's/^[0-9]* [0-9]* [^ ]* [^ ]* \([^ ]*\) .* - cgroup2 .*/\1/p' /proc/self/mountinfo | head -n 1)
+attached=$(bpftool cgroup show "$host_cg2$container_root/ifpin.slice/$scope" 2>&1) || die "bpftool cgroup show: $attached"
+grep -q 'sock_create .*ifpin_sock_create' <<<"$attached" || die "the scope's cgroup runs no ifpin program: $attached"
+ok "the kernel runs ifpin_sock_create for $scope"
+[[ $(prop ifpind ControlGroup) != "/ifpin.slice/$scope" ]] || die "the pinned process is ifpind's"
+for round in 1 2; do
+  in_ct systemctl restart ifpind
+  in_ct kill -0 "$pinned_pid" || die "the pinned process died with ifpind's restart $round"
+  in_ct rm -f /tmp/pinned.out
+  wait_for 10 "an answer after restart $round" in_ct test -s /tmp/pinned.out
+  expect_eq "after systemctl restart ifpind ($round), the pinned process's answer" "$(in_ct cat /tmp/pinned.out)" mgmt
+done
+expect_eq "still in" "$(in_ct sed -n 's|^0::/ifpin.slice/||p' "/proc/$pinned_pid/cgroup")" "$scope"
+in_ct kill "$pinned_pid"
+
+step "systemd fails open where a pin is missing; ifpind's check catches it"
+in_ct rm /sys/fs/bpf/ifpin/mgmt
+out=$(in_ct ifpinctl exec mgmt -- bash -c "$scoped" 2>&1) || die "ifpinctl exec with the pin removed: $out"
+expect_eq "ifpinctl exec mgmt with the pin removed" "$(tail -n 1 <<<"$out")" mgmt
+wait_for 5 "ifpind's word on it" sh -c \
+  "nsenter --target $leader --all journalctl -u ifpind -o cat | grep -q 'without /sys/fs/bpf/ifpin/mgmt attached'"
+ok "journal: $(in_ct journalctl -u ifpind -o cat | grep 'without /sys/fs/bpf/ifpin/mgmt attached' | tail -n 1)"
+in_ct systemctl reload ifpind
+wait_for 5 "the pin back after a reload" in_ct test -e /sys/fs/bpf/ifpin/mgmt
+ok "pinned again by the reload"
+
+step "ifpinctl pin-unit: a oneshot unit running curl reaches mgmt from its first socket"
+cat >"$root/etc/systemd/system/pin-probe.service" <<'UNIT'
+[Unit]
+Description=ifpin system test: curl the lab's server once
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/curl -s -m 5 -o /run/pin-probe.out http://203.0.113.10/
+UNIT
+in_ct systemctl daemon-reload
+in_ct systemctl start pin-probe.service
+expect_eq "pin-probe.service, not pinned" "$(in_ct cat /run/pin-probe.out)" media
+out=$(in_ct ifpinctl pin-unit pin-probe.service mgmt 2>&1) || die "ifpinctl pin-unit: $out"
+ok "$out"
+expect_eq "its BPFProgram=" "$(prop pin-probe.service BPFProgram)" "sock_create:/sys/fs/bpf/ifpin/mgmt"
+in_ct systemctl start pin-probe.service
+expect_eq "pin-probe.service, pinned to mgmt" "$(in_ct cat /run/pin-probe.out)" mgmt
+if out=$(as_user bob ifpinctl pin-unit pin-probe.service media 2>&1); then die "bob could pin a unit: $out"; fi
+ok "bob may not: $out"
+out=$(in_ct ifpinctl unpin-unit pin-probe.service mgmt 2>&1) || die "ifpinctl unpin-unit: $out"
+ok "$out"
+in_ct systemctl start pin-probe.service
+expect_eq "pin-probe.service, unpinned again" "$(in_ct cat /run/pin-probe.out)" media
 
 step "socket activation: ifpind stopped, a client's request starts it, and is served"
 in_ct systemctl --quiet stop ifpind
