@@ -10,9 +10,13 @@
 #   idle       wake-ups of an idle ifpind over 60 s (with a private bus) and 20 s (without a bus)
 #   scale      1,000,000 IPv4 + 100,000 IPv6 routes: READY, RSS, churn CPU, overflow resync
 #   peer       systemd-networkd in the same 1M-route namespace: settle time, RSS, churn CPU
+#   pinning    kernel pinning: socket creation in a pinned cgroup vs socket()+SO_BINDTODEVICE, and
+#              the time `ifpinctl exec` adds before the command starts, beside the preload shim's
 # Environment: IFPIN_BENCH_BUILD (default build-bench), IFPIN_BENCH_JOBS (ninja -j, default 1),
 #   IFPIN_BENCH_TRIALS (reconcile trials, default 1000), IFPIN_BENCH_IDLE_S (default 60),
 #   IFPIN_BENCH_SETTLE_S (how long a daemon may take to install its default routes, default 60),
+#   IFPIN_BENCH_PIN_SOCKETS (sockets per pinning measurement, default 50000), IFPIN_BENCH_PIN_RUNS
+#   (starts of each `ifpinctl exec` kind, default 100),
 #   IFPIN_BENCH_NO_DOC=1 (print only; leave docs/performance.md alone).
 #
 # Every route and packet lives in namespaces made here and deleted on exit (also on failure).
@@ -27,13 +31,13 @@ readonly idle_s=${IFPIN_BENCH_IDLE_S:-60}
 export IFPIN_BENCH_SETTLE_S=${IFPIN_BENCH_SETTLE_S:-60}
 readonly lab="$root/tools/lab.sh"
 readonly cache="$build/bench-cache"
-readonly small_lab="ifpb$$" scale_lab="ifps$$"
+readonly small_lab="ifpb$$" scale_lab="ifps$$" pin_lab="ifpp$$"
 work=$(mktemp -d /tmp/ifpin-bench.XXXXXX)
 readonly work results="$work/results.txt"
 dbus_pid=
 
 phases=("$@")
-((${#phases[@]})) || phases=(broker reconcile idle scale peer)
+((${#phases[@]})) || phases=(broker reconcile idle scale peer pinning)
 wants() { [[ " ${phases[*]} " == *" $1 "* ]]; }
 
 cleanup() {
@@ -42,6 +46,7 @@ cleanup() {
   [[ -n $dbus_pid ]] && kill "$dbus_pid" 2>/dev/null
   "$lab" down "$small_lab" >/dev/null 2>&1 || true
   "$lab" down "$scale_lab" >/dev/null 2>&1 || true
+  "$lab" down "$pin_lab" >/dev/null 2>&1 || true
   rm -rf "$work"
   exit "$status"
 }
@@ -54,7 +59,9 @@ say() { echo "bench.sh: $*" >&2; }
 
 # ---- build ---------------------------------------------------------------------------------------
 [[ -f $build/build.ninja ]] || meson setup "$build" "$root" --buildtype=release >/dev/null
-ninja -C "$build" -j"$jobs" daemon/ifpind benchmarks >&2
+targets=(daemon/ifpind benchmarks)
+! wants pinning || targets+=(client/ifpinctl client/libifpin-preload.so)
+ninja -C "$build" -j"$jobs" "${targets[@]}" >&2
 readonly ifpind="$build/daemon/ifpind" bench="$build/tests/benchmarks"
 
 # ---- ifpind configurations -----------------------------------------------------------------------
@@ -169,6 +176,36 @@ if wants scale || wants peer; then
     tail -n 20 "$build/bench-networkd.log" | sed 's/^/  networkd: /' >&2
   fi
   "$lab" down "$scale_lab"
+fi
+
+# ---- kernel pinning ------------------------------------------------------------------------------
+# ifpind with the lab's bpffs and cgroup v2 subtree (lab.sh pinning-up, pinning-exec); the benchmark
+# runs in the lab's network namespace with this host's mounts (nsenter), to move itself in and out
+# of mgmt's pinned cgroup.
+if wants pinning; then
+  say "lab $pin_lab up, with kernel pinning"
+  "$lab" up "$pin_lab"
+  pin_paths=$("$lab" pinning-up "$pin_lab")
+  pin_cgroup=$(sed -n 's/^cgroup //p' <<<"$pin_paths") pin_bpffs=$(sed -n 's/^bpffs //p' <<<"$pin_paths")
+  cg2_mount=$(dirname "$pin_cgroup")
+  cfg=$(config pinning warning)
+  ip netns exec "$pin_lab-host" "$lab" pinning-exec "$pin_lab" unified "$ifpind" --config "$cfg" --log-level info \
+    >"$work/pinning.log" 2>&1 &
+  for _ in $(seq 100); do [[ -S $work/pinning/ifpind.sock && -e $pin_bpffs/ifpin/mgmt ]] && break; sleep 0.1; done
+  [[ -e $pin_bpffs/ifpin/mgmt ]] || { cat "$work/pinning.log" >&2; say "ifpind pinned no program"; exit 1; }
+  mark=$(sed -n 's/.*mgmt \(0x[0-9a-f]*\) on mgmt0.*/\1/p' "$work/pinning.log" | head -n 1)
+  say "pinning: socket creation (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  run_bench nsenter --net="/run/netns/$pin_lab-host" "$bench/pin_bench" sockets "$pin_cgroup/ifpin/mgmt" "$cg2_mount" \
+    mgmt0 "${mark:-0}" "$pin_bpffs/ifpin/mgmt" "${IFPIN_BENCH_PIN_SOCKETS:-50000}" 11
+  say "pinning: ifpinctl exec (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  IFPIN_SOCKET="$work/pinning/ifpind.sock" IFPIN_PRELOAD="$build/client/libifpin-preload.so" \
+    run_bench in_ns "$pin_lab" "$bench/pin_bench" exec "$build/client/ifpinctl" mgmt "${IFPIN_BENCH_PIN_RUNS:-100}" 100
+  # What each move cost ifpind's loop, from its log.
+  grep -o 'cgroup.procs written in [0-9.]* ms' "$work/pinning.log" | awk '{ print $4 }' | sort -n | awk '
+    { v[NR] = $1 }
+    END { if (NR) printf "RESULT|pinning|ifpind: the cgroup.procs write of a move, median|%.3f|ms|of %d moves; it blocks the loop this long\n", v[int((NR + 1) / 2)], NR }' \
+    >>"$results"
+  "$lab" down "$pin_lab"
 fi
 
 # ---- report --------------------------------------------------------------------------------------
