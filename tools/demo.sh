@@ -32,6 +32,9 @@ wait_for() { # wait_for DESCRIPTION COMMAND...: polls for up to 5 s
 
 step "building the lab: host namespace $host with uplinks media0 and mgmt0"
 "$here/lab.sh" up "$prefix"
+# Kernel pinning: the lab's own bpf filesystem and cgroup v2 subtree, given to ifpind below as
+# /sys/fs/bpf and its cgroup hierarchy (lab.sh pinning-exec); both go with the lab.
+"$here/lab.sh" pinning-up "$prefix" >/dev/null
 # Let `ip route` inside the lab name ifpind's protocol (ip netns exec overlays /etc/netns/NS on /etc).
 mkdir -p "/etc/netns/$host"
 cp -r /etc/iproute2 "/etc/netns/$host/"
@@ -72,7 +75,8 @@ gateway6 = "2001:db8:2::1"
 TOML
 step "starting ifpind with this policy"
 cat "$work/ifpind.toml"
-in_lab "$BUILD_DIR/daemon/ifpind" --config "$work/ifpind.toml" >"$work/ifpind.log" 2>&1 &
+in_lab "$here/lab.sh" pinning-exec "$prefix" unified "$BUILD_DIR/daemon/ifpind" --config "$work/ifpind.toml" \
+  >"$work/ifpind.log" 2>&1 &
 daemon_pid=$!
 wait_for "ifpind's routes" sh -c "ip -n $host route show default proto 241 | grep -q 'metric 1000'"
 
@@ -92,10 +96,14 @@ wait_for "ifpind on the bus" "$BUILD_DIR/client/ifpinctl" status
 step "traffic: a plain program takes media, the same program under 'ifpinctl exec mgmt' takes mgmt"
 echo "\$ curl http://203.0.113.10/"
 in_lab curl -sS --max-time 5 http://203.0.113.10/
-echo "\$ ifpinctl exec mgmt -- curl http://203.0.113.10/"
+echo "\$ ifpinctl exec mgmt -- curl http://203.0.113.10/          # kernel pinning"
 in_lab "$BUILD_DIR/client/ifpinctl" exec mgmt -- curl -sS --max-time 5 http://203.0.113.10/
 echo "\$ ifpinctl exec mgmt -- curl 'http://[2001:db8:ffff::10]/'"
 in_lab "$BUILD_DIR/client/ifpinctl" exec mgmt -- curl -sS -g --max-time 5 'http://[2001:db8:ffff::10]/'
+echo "\$ ifpinctl exec mgmt -- busybox wget -q -O - http://203.0.113.10/   # a static binary: no shim catches it"
+in_lab "$BUILD_DIR/client/ifpinctl" exec mgmt -- busybox wget -q -O - http://203.0.113.10/
+echo "\$ ifpinctl exec --preload mgmt -- curl http://203.0.113.10/   # the LD_PRELOAD shim instead"
+in_lab "$BUILD_DIR/client/ifpinctl" exec --preload mgmt -- curl -sS --max-time 5 http://203.0.113.10/
 
 step "ifpind's log"
 kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=""

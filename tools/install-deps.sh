@@ -15,8 +15,9 @@ packages=(
   # kernel pinning: the BPF program is compiled by clang (below) at build time, embedded with a
   # bpftool skeleton and loaded with libbpf
   libbpf-dev bpftool
-  # lab and integration tests
-  iproute2 curl python3 procps util-linux dbus nftables
+  # lab and integration tests (busybox-static and dnsmasq-base: a static client and each gateway's
+  # DNS server in the kernel pinning suite)
+  iproute2 curl python3 procps util-linux dbus nftables busybox-static dnsmasq-base
   # fuzzing and sanitizers (tools/run-fuzzers.sh: clang with libFuzzer, ASan and UBSan)
   clang libclang-rt-14-dev
   # man pages

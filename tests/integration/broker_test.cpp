@@ -218,11 +218,13 @@ TEST_F(Broker, InstalledLibraryBuildsWithPkgConfig)
 
     // Exported: the public API only; the shim exports socket() alone.
     EXPECT_EQ(exportedSymbols(installedLibdir + "/libifpin.so.1", {"ifpin_socket", "ifpin_sockets",
-                                                                   "ifpin_strerror_last", "ifpin_encode_request",
-                                                                   "ifpin_decode_reply", "socket"}),
-              "ifpin_socket ifpin_sockets ifpin_strerror_last");
+                                                                   "ifpin_strerror_last", "ifpin_pin_process",
+                                                                   "ifpin_encode_request", "ifpin_decode_reply",
+                                                                   "socket"}),
+              "ifpin_socket ifpin_sockets ifpin_strerror_last ifpin_pin_process");
     EXPECT_EQ(exportedSymbols(installedLibdir + "/libifpin-preload.so",
-                              {"socket", "ifpin_socket", "ifpin_strerror_last", "ifpin_encode_request"}),
+                              {"socket", "ifpin_socket", "ifpin_strerror_last", "ifpin_pin_process",
+                               "ifpin_encode_request"}),
               "socket");
 }
 
