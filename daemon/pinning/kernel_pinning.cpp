@@ -183,7 +183,22 @@ void KernelPinning::follow(const KernelState &kernel)
 SocketGrant KernelPinning::refuse(ifpin_status status, int error, std::string message, std::string_view role,
                                   const PeerCredentials &peer) const
 {
-    spdlog::warn("pinning: refused to pin {} to role {}: {}", peer.describe(), quote(role), message);
+    // A client may repeat a refused request without end: the log says so, in bounded words.
+    auto now = std::chrono::steady_clock::now();
+    if (now - refusalWindow_ >= refusalWindowLength) {
+        if (refusalsUnlogged_ > 0)
+            spdlog::warn("pinning: {} more refusal(s) in the last {} s were not logged", refusalsUnlogged_,
+                         std::chrono::duration_cast<std::chrono::seconds>(refusalWindowLength).count());
+        refusalWindow_ = now;
+        refusalsLogged_ = 0;
+        refusalsUnlogged_ = 0;
+    }
+    if (refusalsLogged_ < refusalsLoggedPerWindow) {
+        ++refusalsLogged_;
+        spdlog::warn("pinning: refused to pin {} to role {}: {}", peer.describe(), quote(role), message);
+    } else {
+        ++refusalsUnlogged_;
+    }
     return SocketGrant{status, error, std::move(message), {}};
 }
 
@@ -191,7 +206,7 @@ void KernelPinning::place(PinRequest request, PinReply reply)
 {
     auto it = roles_.find(request.role);
     if (it == roles_.end()) {
-        reply(refuse(IFPIN_STATUS_UNKNOWN_ROLE, 0, fmt::format("unknown role '{}'", request.role), request.role,
+        reply(refuse(IFPIN_STATUS_UNKNOWN_ROLE, 0, "unknown role " + quote(request.role), request.role,
                      request.peer));
         return;
     }

@@ -10,6 +10,7 @@
 // way) says why; routes and the broker's sockets never depend on it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -93,6 +94,13 @@ private:
     std::optional<CgroupTree> tree_;
     std::unique_ptr<SystemdScopes> scopes_;
     std::map<std::string, std::unique_ptr<Role>, std::less<>> roles_;
+
+    // Refusals logged per window; the rest are counted and the count logged after.
+    static constexpr auto refusalWindowLength = std::chrono::seconds(60);
+    static constexpr unsigned refusalsLoggedPerWindow = 20;
+    mutable std::chrono::steady_clock::time_point refusalWindow_{};
+    mutable unsigned refusalsLogged_ = 0;
+    mutable unsigned refusalsUnlogged_ = 0;
 };
 
 } // namespace ifpin

@@ -318,9 +318,10 @@ struct PinReply {
 };
 
 // One pin request for role on a fresh connection, with SCM_CREDENTIALS of pid `credentialsPid`,
-// the given descriptors, and the request's fields as given.
+// the given descriptors, and the request's fields as given; with waitForClose, whether ifpind closes
+// the connection after its reply.
 PinReply rawPinRequest(const std::string &socketPath, const std::string &role, std::vector<int> descriptors,
-                       pid_t credentialsPid = getpid(), uint16_t family = 0)
+                       pid_t credentialsPid = getpid(), uint16_t family = 0, bool waitForClose = false)
 {
     ifpin::Socket fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
     sockaddr_un address = unixAddress(socketPath);
@@ -366,7 +367,7 @@ PinReply rawPinRequest(const std::string &socketPath, const std::string &role, s
         out.message = decoded.message;
     }
     char byte;
-    out.closed = poll(&ready, 1, 2000) > 0 && recv(fd.get(), &byte, 1, MSG_DONTWAIT) == 0;
+    out.closed = waitForClose && poll(&ready, 1, 2000) > 0 && recv(fd.get(), &byte, 1, MSG_DONTWAIT) == 0;
     return out;
 }
 
@@ -403,11 +404,16 @@ TEST_F(Pinning, FalseOrMalformedPinRequestsAreRefused)
     ifpin::Socket self = pidfd(getpid());
     auto family = rawPinRequest(socketPath_, "mgmt", {self.get()}, getpid(), AF_INET);
     EXPECT_EQ(family.status, IFPIN_STATUS_INVALID_ARGUMENT) << family.message;
-    auto two = rawPinRequest(socketPath_, "mgmt", {self.get(), null.get()});
+    auto two = rawPinRequest(socketPath_, "mgmt", {self.get(), null.get()}, getpid(), 0, true);
     EXPECT_EQ(two.status, IFPIN_STATUS_BAD_REQUEST) << two.message;
     EXPECT_TRUE(two.closed) << "the connection stays open after descriptors it may not carry";
     auto unknown = rawPinRequest(socketPath_, "nosuch", {self.get()});
     EXPECT_EQ(unknown.status, IFPIN_STATUS_UNKNOWN_ROLE) << unknown.message;
+
+    // A client repeating a refused request costs ifpind a bounded number of log lines.
+    for (int i = 0; i < 40; ++i)
+        EXPECT_EQ(rawPinRequest(socketPath_, "nosuch", {self.get()}).status, IFPIN_STATUS_UNKNOWN_ROLE);
+    EXPECT_LE(countLines(daemon().log(), "pinning: refused to pin"), 20u) << daemon().log();
 
     // Nobody was moved, and ifpind goes on pinning.
     EXPECT_EQ(lab().output("cat /proc/" + std::to_string(getpid()) + "/cgroup"), ownCgroupBefore);
