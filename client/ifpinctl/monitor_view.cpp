@@ -81,6 +81,13 @@ const std::vector<PropertyEventRule> &propertyEventRules()
          [](const json &, const json &a) {
              return a.is_array() && a.empty() ? std::string("no longer outranked") : "outranked by " + text(a);
          }},
+        {"PinAvailable", "pinning", trueOrFalse("kernel pinning available", "kernel pinning not available")},
+        {"PinProgram", "pinning", changeOf("pinned program")},
+        {"PinProblem", "pinning",
+         [](const json &, const json &a) {
+             return a.is_string() && !a.get<std::string>().empty() ? "kernel pinning problem: " + text(a)
+                                                                   : std::string("no kernel pinning problem");
+         }},
     };
     return rules;
 }

@@ -134,6 +134,31 @@ TEST_F(MonitorView, EveryPropertyOfTheTableHasItsWords)
               std::vector<std::string>{t + "no longer outranked\n"});
 }
 
+TEST_F(MonitorView, KernelPinningComingAndGoing)
+{
+    PropertyMap pinned = mgmtProperties();
+    pinned["PinAvailable"] = sdbus::Variant(true);
+    pinned["PinProgram"] = sdbus::Variant(std::string("/sys/fs/bpf/ifpin/mgmt"));
+    pinned["PinProblem"] = sdbus::Variant(std::string(""));
+    PropertyMap lost{{"PinAvailable", sdbus::Variant(false)},
+                     {"PinProgram", sdbus::Variant(std::string(""))},
+                     {"PinProblem", sdbus::Variant(std::string("no bpf filesystem holds /sys/fs/bpf/ifpin"))}};
+    const std::string t = "2025-05-01T10:00:00.250+00:00 mgmt: ";
+    auto events = propertyEvents(at(), "mgmt", pinned, lost);
+    EXPECT_EQ(lines(events), (std::vector<std::string>{t + "kernel pinning not available\n",
+                                                       t + "pinned program /sys/fs/bpf/ifpin/mgmt -> none\n",
+                                                       t + "kernel pinning problem: no bpf filesystem holds "
+                                                           "/sys/fs/bpf/ifpin\n"}));
+    for (const auto &event : events)
+        EXPECT_EQ(event.event, "pinning");
+    PropertyMap back{{"PinAvailable", sdbus::Variant(true)}, {"PinProblem", sdbus::Variant(std::string(""))}};
+    PropertyMap unpinned = pinned;
+    unpinned.insert_or_assign("PinAvailable", sdbus::Variant(false));
+    unpinned.insert_or_assign("PinProblem", lost.at("PinProblem"));
+    EXPECT_EQ(lines(propertyEvents(at(), "mgmt", unpinned, back)),
+              (std::vector<std::string>{t + "kernel pinning available\n", t + "no kernel pinning problem\n"}));
+}
+
 TEST_F(MonitorView, APropertyWithoutAnEntryIsStillReported)
 {
     // A property another version of ifpind has (and the table does not yet): its D-Bus name and values.
