@@ -40,7 +40,8 @@ Subcommand addCompleteCommand(CLI::App &parent)
     CLI::App *app = parent.add_subcommand("__complete", "Words for the shell completion");
     app->group(""); // hidden from --help
     app->add_option("what", *what, "roles")->required()->check(CLI::IsMember({"roles"}));
-    return {app, [] { return printRoleNames(); }};
+    // The lambda keeps `what` alive: CLI11 writes the parsed word into it after this returns.
+    return {app, [what] { return printRoleNames(); }};
 }
 
 } // namespace ifpinctl
