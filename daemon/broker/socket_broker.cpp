@@ -1,4 +1,5 @@
 #include "broker/socket_broker.hpp"
+#include "core/text.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -45,8 +46,9 @@ std::string shapeProblem(const SocketRequest &request)
 SocketGrant SocketBroker::refuse(ifpin_status status, std::string message, const SocketRequest &request,
                                  const PeerCredentials &peer)
 {
+    // The role name is the client's: escaped (a "\n" in it must not start a forged log line).
     spdlog::warn("broker: refused {} {} socket(s) of role {} to {}: {}", request.count, familyText(request.family),
-                 request.role, peer.describe(), message);
+                 escaped(request.role), peer.describe(), message);
     return SocketGrant{status, 0, std::move(message), {}};
 }
 
@@ -56,7 +58,7 @@ SocketGrant SocketBroker::open(const SocketRequest &request, const PeerCredentia
         return refuse(IFPIN_STATUS_INVALID_ARGUMENT, problem, request, peer);
     const RoleConfig *role = roles_(request.role);
     if (!role)
-        return refuse(IFPIN_STATUS_UNKNOWN_ROLE, fmt::format("unknown role '{}'", request.role), request, peer);
+        return refuse(IFPIN_STATUS_UNKNOWN_ROLE, fmt::format("unknown role '{}'", escaped(request.role)), request, peer);
     if (!mayUseRole(*role, peer, accounts_)) {
         ++counters_[role->name].requestsDenied;
         return refuse(IFPIN_STATUS_ACCESS_DENIED,
