@@ -172,10 +172,14 @@ void Daemon::stop()
     if (brokerServer_)
         brokerServer_->answerPending();
     if (policy_.config().daemon.removeRoutesOnExit) {
-        spdlog::info("removing ifpind's routes, as remove_routes_on_exit asks");
+        spdlog::info("removing ifpind's routes and the egress guard's table, as remove_routes_on_exit asks");
         policy_.removeOwnRoutes(kernel_, writer_);
+        egress_.remove();
+    } else {
+        // Sockets handed out live on in their holders: the guard stays, as the routes do, and the
+        // next ifpind takes it over (docs/security.md).
+        spdlog::info("leaving the routes and the egress guard's table in place");
     }
-    egress_.remove();
     exitWhenPinsAnswered();
 }
 
