@@ -18,6 +18,7 @@
 #include <systemd/sd-event.h>
 
 #include "broker/peer_credentials.hpp"
+#include "broker/socket_directory.hpp"
 
 namespace ifpin {
 
@@ -88,6 +89,9 @@ UniqueFd BrokerServer::openListener(const std::string &path)
     std::error_code error;
     if (std::filesystem::create_directories(directory, error); error)
         throw std::runtime_error("cannot create " + directory.string() + ": " + error.message());
+    // A squatter who may write the directory could replace the socket with one of its own.
+    if (auto problem = socketDirectoryProblem(directory.string()))
+        throw std::runtime_error("refusing to make the broker socket " + path + ": " + *problem);
     removeStaleSocket(path);
 
     UniqueFd listener(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));

@@ -42,7 +42,8 @@ public:
     BrokerServer &operator=(const BrokerServer &) = delete;
 
     // Creates the socket at path (and its directory), replacing a stale one. Mode 0666: who may
-    // get what is decided per request from the peer's credentials, not by file permissions.
+    // get what is decided per request from the peer's credentials, not by file permissions. Refuses
+    // a directory others may write to (socket_directory.hpp).
     static UniqueFd openListener(const std::string &path);
     // The socket systemd passed (socket activation) when it is a SEQPACKET socket listening on
     // path; an invalid UniqueFd when systemd passed none.
