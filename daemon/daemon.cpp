@@ -20,8 +20,10 @@ Daemon::Daemon(DaemonOptions options, Config config)
       kernelWatch_(loop_, requests_, kernel_, options_.netlinkReceiveBuffer,
                    [this] { scheduleReconcile(ReconcileTrigger::kernel); }),
       writer_(requests_),
+      brokerRefusals_(loop_, "refused broker requests"),
       broker_([this](std::string_view role) { return policy_.config().findRole(role); }, accounts_,
-              [this](std::string_view role) { return egress_.markOf(role); }),
+              [this](std::string_view role) { return egress_.markOf(role); },
+              [this] { return std::span<const RoleConfig>(policy_.config().roles); }, &brokerRefusals_),
       pinning_(loop_, accounts_, [this](std::string_view role) { return egress_.markOf(role); }),
       retryBackoff_(250ms, 30s)
 {

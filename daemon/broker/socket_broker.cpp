@@ -47,9 +47,17 @@ SocketGrant SocketBroker::refuse(ifpin_status status, std::string message, const
                                  const PeerCredentials &peer)
 {
     // The role name is the client's: escaped (a "\n" in it must not start a forged log line).
-    spdlog::warn("broker: refused {} {} socket(s) of role {} to {}: {}", request.count, familyText(request.family),
-                 escaped(request.role), peer.describe(), message);
+    logRefusal(fmt::format("broker: refused {} {} socket(s) of role {} to {}: {}", request.count,
+                           familyText(request.family), escaped(request.role), peer.describe(), message));
     return SocketGrant{status, 0, std::move(message), {}};
+}
+
+void SocketBroker::logRefusal(const std::string &line) const
+{
+    if (refusals_)
+        refusals_->log(spdlog::level::warn, line);
+    else
+        spdlog::warn("{}", line);
 }
 
 SocketGrant SocketBroker::open(const SocketRequest &request, const PeerCredentials &peer)
@@ -109,6 +117,26 @@ bool SocketBroker::checksGroups(std::string_view role) const
 {
     const RoleConfig *config = roles_(role);
     return config && !config->allowGroups.empty();
+}
+
+bool SocketBroker::admitsSomewhere(const PeerCredentials &peer) const
+{
+    if (!allRoles_)
+        return false;
+    for (const auto &role : allRoles_())
+        if (mayUseRole(role, peer, accounts_))
+            return true;
+    return false;
+}
+
+bool SocketBroker::anyRoleChecksGroups() const
+{
+    if (!allRoles_)
+        return false;
+    for (const auto &role : allRoles_())
+        if (!role.allowGroups.empty())
+            return true;
+    return false;
 }
 
 const BrokerCounters &SocketBroker::counters(std::string_view role) const
