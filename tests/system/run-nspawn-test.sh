@@ -21,10 +21,12 @@ set -euo pipefail
 readonly suite=bookworm
 readonly mirror=${IFPIN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # systemd and dbus to boot and activate; procps for ExecReload's /bin/kill; iproute2 and nftables to
-# look; curl for a pinned unit to fetch with; the run-time libraries of ifpind (libnftables1 for the
-# egress guard, libbpf1 for kernel pinning), ifpinctl and libifpin (checked with ldd below). The list
-# is part of the cache key: changing it rebuilds the cached root.
-readonly packages=systemd,dbus,procps,iproute2,nftables,curl,libnftables1,libbpf1,libnl-3-200,libnl-route-3-200,libsdbus-c++1,libspdlog1.10,libfmt9,libtomlplusplus3,libsystemd0
+# look; curl for a pinned unit to fetch with; polkitd, which decides ifpind's D-Bus calls, with
+# libpam-systemd and systemd-sysv named here because debootstrap does not pick a package for polkitd's
+# "default-logind | logind"; the run-time libraries of ifpind (libnftables1 for the egress guard,
+# libbpf1 for kernel pinning), ifpinctl and libifpin (checked with ldd below). The list is part of the
+# cache key: changing it rebuilds the cached root.
+readonly packages=systemd,systemd-sysv,libpam-systemd,dbus,procps,iproute2,nftables,curl,polkitd,libnftables1,libbpf1,libnl-3-200,libnl-route-3-200,libsdbus-c++1,libspdlog1.10,libfmt9,libtomlplusplus3,libsystemd0
 readonly cache=$BUILD_DIR/systemd-root
 readonly cache_stamp=$BUILD_DIR/systemd-root.stamp
 readonly cache_wanted="debootstrap --variant=minbase --include=$packages $suite"
@@ -389,14 +391,38 @@ out=$(in_ct timeout 30 busctl call org.ifpin1 /org/ifpin1 org.ifpin1.Manager Lis
 [[ $out == *'"media"'* && $out == *'"mgmt"'* ]] || die "ListRoles did not list media and mgmt: $out"
 ok "ListRoles: $out"
 expect_eq "ifpind.service after the call" "$(in_ct systemctl is-active ifpind || true)" active
+# polkitd decides (started by D-Bus activation): alice by 50-ifpin.rules, as a member of admin_group
+# by NSS; bob must authenticate, and no agent is there to ask him.
 out=$(as_user alice busctl call org.ifpin1 /org/ifpin1 org.ifpin1.Manager Reload 2>&1) ||
   die "alice (ifpin-admin) may not Reload over D-Bus: $out"
-ok "alice (ifpin-admin) may Reload over D-Bus"
+in_ct journalctl -u ifpind -o cat | grep -q 'D-Bus: Reload by uid [0-9]* (pid [0-9]* at connect) authorised by polkit' ||
+  die "alice's Reload was not decided by polkit: $(in_ct journalctl -u ifpind -o cat | grep 'D-Bus: Reload' | tail -n 2)"
+expect_eq "polkit.service after alice's call" "$(in_ct systemctl is-active polkit || true)" active
+ok "alice (ifpin-admin) may Reload over D-Bus, authorised by polkit"
 if out=$(as_user bob busctl call org.ifpin1 /org/ifpin1 org.ifpin1.Manager Reload 2>&1); then
   die "bob (not in ifpin-admin) could Reload over D-Bus"
 fi
-[[ $out == *AccessDenied* || $out == *"ifpin-admin"* ]] || die "bob's Reload failed, but not with AccessDenied: $out"
-ok "bob refused: $out"
+[[ $out == *"authentication is required, and no authentication agent succeeded"* ]] ||
+  die "bob's Reload failed, but not by polkit: $out"
+ok "bob refused by polkit: $out"
+out=$(in_ct busctl call org.ifpin1 /org/ifpin1 org.ifpin1.Manager Reload 2>&1) || die "root may not Reload: $out"
+in_ct journalctl -u ifpind -o cat | grep -q 'D-Bus: Reload by uid 0 .* authorised by root' || die "root's Reload did not say 'by root'"
+ok "root may Reload, without polkit"
+
+step "polkit masked: ifpind decides by itself (root, or a member of admin_group)"
+in_ct systemctl mask --runtime --quiet polkit.service
+in_ct systemctl stop polkit.service
+out=$(as_user alice busctl call org.ifpin1 /org/ifpin1 org.ifpin1.Manager Reload 2>&1) ||
+  die "alice (ifpin-admin) may not Reload without polkit: $out"
+wait_for 5 "the line that polkit is not there" sh -c \
+  "nsenter --target $leader --all journalctl -u ifpind -o cat | grep -q 'D-Bus: polkit is not on the system bus (org.freedesktop.systemd1.UnitMasked'"
+ok "alice may Reload: $(in_ct journalctl -u ifpind -o cat | grep 'D-Bus: Reload by' | tail -n 1)"
+if out=$(as_user bob busctl call org.ifpin1 /org/ifpin1 org.ifpin1.Manager Reload 2>&1); then
+  die "bob (not in ifpin-admin) could Reload without polkit"
+fi
+[[ $out == *"only root and members of group ifpin-admin"* ]] || die "bob's Reload failed, but not by ifpind: $out"
+ok "bob refused by ifpind: $out"
+in_ct systemctl unmask --runtime --quiet polkit.service
 
 step "a runtime change by a member of ifpin-admin (ifpinctl set-metric), kept in /var/lib/ifpind"
 out=$(as_user alice ifpinctl set-metric mgmt 3000 2>&1) || die "alice's ifpinctl set-metric failed: $out"
