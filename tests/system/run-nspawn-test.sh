@@ -349,14 +349,19 @@ routes_are "$expected4" || die "ifpind's routes went away on stop (remove_routes
 ok "routes stay while ifpind is stopped"
 # The guard fails closed: sockets handed out live on, so the table stays, as the routes do
 # (remove_routes_on_exit is false); docs/security.md.
-in_ct nft list table inet ifpind 2>/dev/null | grep -q 'comment "role mgmt"' ||
+# (Read whole first: with pipefail, grep -q leaving early could make nft's SIGPIPE a failure.)
+table=$(in_ct nft list table inet ifpind 2>/dev/null || true)
+[[ $table == *'comment "role mgmt"'* ]] ||
   die "table inet ifpind went away on a clean stop (it must stay while remove_routes_on_exit is false)"
 ok "table inet ifpind stays while ifpind is stopped"
 in_ct test -S /run/ifpind/ifpind.sock || die "the socket file went away with the service (RuntimeDirectoryPreserve=)"
 expect_eq "ifpind.socket after stop" "$(in_ct systemctl is-active ifpind.socket || true)" active
 expect_eq "first request, ifpinctl exec mgmt" "$(in_ct ifpinctl exec mgmt -- bash -c "$fetch")" mgmt
 expect_eq "ifpind.service after the request" "$(in_ct systemctl is-active ifpind || true)" active
-in_ct journalctl -u ifpind -o cat | grep -q 'socket from systemd' || die "ifpind did not use the socket from systemd"
+# In sh -c, without pipefail: grep -q leaving early must not make journalctl's SIGPIPE a failure
+# (this failed now and then); and journald reads ifpind's lines a moment after they were sent.
+wait_for 10 "the journal's line that ifpind used the socket from systemd" sh -c \
+  "nsenter --target $leader --all journalctl -u ifpind -o cat | grep -q 'socket from systemd'"
 ok "journal: $(in_ct journalctl -u ifpind -o cat | grep 'socket from systemd' | tail -n 1)"
 
 step "no request lost while ifpind restarts: clients wait in the socket's backlog"
