@@ -1,8 +1,9 @@
 /* libifpin: asks ifpind's broker for bound sockets (client/include/ifpin/ifpin.h, docs/client.md).
  *
  * One call is one connection: socket(AF_UNIX, SOCK_SEQPACKET), connect, one request, one reply with
- * the fds in SCM_RIGHTS, close. Everything the daemon sends is checked before an fd is handed out;
- * on any failure every fd that arrived is closed. The only state is the thread-local message of the
+ * the fds in SCM_RIGHTS, close. The peer must be ifpind's uid (SO_PEERCRED: root, or
+ * $IFPIN_DAEMON_UID), and everything it sends is checked before an fd is handed out (family, type,
+ * protocol, bound to an interface); on any failure every fd that arrived is closed. The only state is the thread-local message of the
  * last failure, so the library is thread-safe without locks.
  *
  * ifpin_pin_process (at the end) asks, on the same kind of connection, to be put in the role's
@@ -14,6 +15,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +78,40 @@ static int check_arguments(const char *role, int domain, int type, unsigned coun
     return 0;
 }
 
+/* The uid ifpind runs as: root, or $IFPIN_DAEMON_UID (ignored in set-user-ID programs, as
+ * $IFPIN_SOCKET is). */
+static int expected_daemon_uid(uid_t *uid)
+{
+    const char *text = secure_getenv("IFPIN_DAEMON_UID");
+    *uid = 0;
+    if (!text || !*text)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    unsigned long value = strtoul(text, &end, 10);
+    if (errno || *end || text[0] == '-' || value >= (unsigned long)(uid_t)-1)
+        return fail(EINVAL, "IFPIN_DAEMON_UID=%s is not a uid", text);
+    *uid = (uid_t)value;
+    return 0;
+}
+
+/* Whoever listens on the path could hand out sockets (a squatter on a socket in a directory others
+ * may write to): only a peer of the daemon's uid, as the kernel vouches for it, is ifpind. */
+static int check_daemon_peer(int fd, const char *path)
+{
+    uid_t expected;
+    if (expected_daemon_uid(&expected) != 0)
+        return -1;
+    struct ucred peer;
+    socklen_t length = sizeof peer;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0)
+        return fail(errno, "cannot tell who serves %s: %s", path, strerror(errno));
+    if (peer.uid != expected)
+        return fail(EPERM, "%s is served by uid %u (pid %d), not by ifpind (uid %u): refusing its sockets", path,
+                    (unsigned)peer.uid, (int)peer.pid, (unsigned)expected);
+    return 0;
+}
+
 /* A connected SOCK_SEQPACKET socket to the daemon, with send and receive timeouts. */
 static int connect_to_daemon(void)
 {
@@ -106,6 +143,12 @@ static int connect_to_daemon(void)
         if (error == ENOENT || error == ECONNREFUSED)
             return fail(error, "cannot reach ifpind at %s: %s (is ifpind running?)", path, strerror(error));
         return fail(error, "cannot reach ifpind at %s: %s", path, strerror(error));
+    }
+    if (check_daemon_peer(fd, path) != 0) {
+        int error = errno;
+        close(fd);
+        errno = error;
+        return -1;
     }
     return fd;
 }
@@ -209,8 +252,9 @@ static int receive_reply(int fd, struct ifpin_reply *reply, int *fds, unsigned c
     return 0;
 }
 
-/* Checks that fd is the kind of socket asked for and gives it the flags asked for. */
-static int finish_fd(int fd, int domain, int type)
+/* Checks that fd is the kind of socket asked for, bound to an interface (what the broker is for:
+ * an unbound socket would follow the routing table), and gives it the flags asked for. Fails closed. */
+static int finish_fd(int fd, int domain, int type, int protocol)
 {
     int value = 0;
     socklen_t length = sizeof value;
@@ -220,6 +264,16 @@ static int finish_fd(int fd, int domain, int type)
     int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &value, &length) != 0 || value != base)
         return fail(EPROTO, "ifpind sent a socket of another type (%d, not %d)", value, base);
+    int wanted_protocol = protocol ? protocol : base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+    length = sizeof value;
+    if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &value, &length) != 0 || value != wanted_protocol)
+        return fail(EPROTO, "ifpind sent a socket of another protocol (%d, not %d)", value, wanted_protocol);
+    char device[IF_NAMESIZE + 1] = "";
+    length = sizeof device;
+    if (getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, &length) != 0)
+        return fail(EPROTO, "cannot read the interface of the socket from ifpind: %s", strerror(errno));
+    if (length == 0 || device[0] == '\0')
+        return fail(EPROTO, "ifpind sent a socket bound to no interface: refusing it");
 
     /* Received with MSG_CMSG_CLOEXEC, so that no fork()+exec() in another thread inherits it. */
     if (!(type & SOCK_CLOEXEC) && fcntl(fd, F_SETFD, 0) != 0)
@@ -261,7 +315,7 @@ static int request_once(const char *role, int domain, int type, int protocol, in
         }
     }
     for (size_t i = 0; status == 0 && i < count; ++i)
-        status = finish_fd(fds[i], domain, type);
+        status = finish_fd(fds[i], domain, type, protocol);
     int saved = errno;
     close(connection);
     if (status != 0) {

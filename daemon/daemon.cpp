@@ -20,8 +20,10 @@ Daemon::Daemon(DaemonOptions options, Config config)
       kernelWatch_(loop_, requests_, kernel_, options_.netlinkReceiveBuffer,
                    [this] { scheduleReconcile(ReconcileTrigger::kernel); }),
       writer_(requests_),
+      brokerRefusals_(loop_, "refused broker requests"),
       broker_([this](std::string_view role) { return policy_.config().findRole(role); }, accounts_,
-              [this](std::string_view role) { return egress_.markOf(role); }),
+              [this](std::string_view role) { return egress_.markOf(role); },
+              [this] { return std::span<const RoleConfig>(policy_.config().roles); }, &brokerRefusals_),
       pinning_(loop_, accounts_, [this](std::string_view role) { return egress_.markOf(role); }),
       retryBackoff_(250ms, 30s)
 {
@@ -172,10 +174,14 @@ void Daemon::stop()
     if (brokerServer_)
         brokerServer_->answerPending();
     if (policy_.config().daemon.removeRoutesOnExit) {
-        spdlog::info("removing ifpind's routes, as remove_routes_on_exit asks");
+        spdlog::info("removing ifpind's routes and the egress guard's table, as remove_routes_on_exit asks");
         policy_.removeOwnRoutes(kernel_, writer_);
+        egress_.remove();
+    } else {
+        // Sockets handed out live on in their holders: the guard stays, as the routes do, and the
+        // next ifpind takes it over (docs/security.md).
+        spdlog::info("leaving the routes and the egress guard's table in place");
     }
-    egress_.remove();
     exitWhenPinsAnswered();
 }
 

@@ -14,6 +14,7 @@
 #include "egress/egress_guard.hpp"
 #include "core/backoff.hpp"
 #include "core/event_loop.hpp"
+#include "core/rate_limited_log.hpp"
 #include "kernel/kernel_state.hpp"
 #include "config/layered_config.hpp"
 #include "kernel/kernel_watch.hpp"
@@ -69,6 +70,7 @@ private:
     NetlinkRouteWriter writer_;
     SystemAccountResolver accounts_;
     EgressGuard egress_; // before broker_ and pinning_, which ask it for marks
+    RateLimitedLog brokerRefusals_; // a client can repeat a refused request at will
     SocketBroker broker_;
     KernelPinning pinning_; // answers the broker's pin requests
     std::unique_ptr<BrokerServer> brokerServer_;

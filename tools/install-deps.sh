@@ -18,6 +18,9 @@ packages=(
   # lab and integration tests (busybox-static and dnsmasq-base: a static client and each gateway's
   # DNS server in the kernel pinning suite)
   iproute2 curl python3 procps util-linux dbus nftables busybox-static dnsmasq-base
+  # polkitd decides D-Bus calls in the D-Bus suites (and checks of the polkit files use its DTD);
+  # libxml2-utils for xmllint
+  polkitd libxml2-utils
   # fuzzing and sanitizers (tools/run-fuzzers.sh: clang with libFuzzer, ASan and UBSan)
   clang libclang-rt-14-dev
   # man pages

@@ -5,8 +5,11 @@
 #include <charconv>
 #include <vector>
 
+#include <cerrno>
+
 #include <grp.h>
 #include <pwd.h>
+#include <unistd.h>
 
 namespace ifpin {
 
@@ -48,6 +51,30 @@ std::optional<gid_t> SystemAccountResolver::groupId(std::string_view name) const
     if (getgrnam_r(key.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || !found)
         return std::nullopt;
     return found->gr_gid;
+}
+
+std::optional<std::vector<gid_t>> SystemAccountResolver::groupsOfUser(uid_t uid) const
+{
+    long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+    std::vector<char> buffer(hint > 0 ? static_cast<size_t>(hint) : 1024);
+    passwd entry{};
+    passwd *found = nullptr;
+    int error;
+    while ((error = getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found)) == ERANGE && buffer.size() < (1u << 20))
+        buffer.resize(buffer.size() * 2);
+    if (error != 0 || !found)
+        return std::nullopt;
+    // glibc answers -1 with the count it needs when the array is too small.
+    std::vector<gid_t> groups(32);
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        int count = static_cast<int>(groups.size());
+        if (getgrouplist(found->pw_name, found->pw_gid, groups.data(), &count) >= 0) {
+            groups.resize(static_cast<size_t>(count));
+            return groups;
+        }
+        groups.resize(std::max(static_cast<size_t>(count), groups.size() * 2));
+    }
+    return std::nullopt;
 }
 
 bool mayUseRole(const RoleConfig &role, const PeerCredentials &peer, const AccountResolver &accounts)

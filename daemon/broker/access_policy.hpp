@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <sys/types.h>
 
@@ -19,6 +20,11 @@ public:
     virtual ~AccountResolver() = default;
     virtual std::optional<uid_t> userId(std::string_view name) const = 0;
     virtual std::optional<gid_t> groupId(std::string_view name) const = 0;
+    // The groups of uid's user by the account database (NSS): its primary group and every group that
+    // lists it; nothing when uid has no passwd entry (then it is in no group) or the look-up failed.
+    // Unlike a process's groups, these cannot be changed by the caller (no setgid program, no reused
+    // pid can add one).
+    virtual std::optional<std::vector<gid_t>> groupsOfUser(uid_t) const { return std::nullopt; }
 };
 
 // getpwnam_r/getgrnam_r, asked at each decision so that a group created after start (sysusers,
@@ -27,6 +33,9 @@ class SystemAccountResolver final : public AccountResolver {
 public:
     std::optional<uid_t> userId(std::string_view name) const override;
     std::optional<gid_t> groupId(std::string_view name) const override;
+    // getpwuid_r, then getgrouplist(name, pw_gid): synchronous, microseconds with files and
+    // systemd-userdb, possibly longer with a network NSS.
+    std::optional<std::vector<gid_t>> groupsOfUser(uid_t uid) const override;
 };
 
 // True when the peer may use the role: it is named in allow_users (by name or uid), or its primary

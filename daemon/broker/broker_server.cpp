@@ -11,6 +11,7 @@
 #include <linux/sockios.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -18,6 +19,7 @@
 #include <systemd/sd-event.h>
 
 #include "broker/peer_credentials.hpp"
+#include "broker/socket_directory.hpp"
 
 namespace ifpin {
 
@@ -32,6 +34,11 @@ struct BrokerServer::Connection {
     Clock::time_point lastActivity;
     uint64_t serial = 0;
     bool awaitingPin = false; // a pin request is being answered: read nothing more meanwhile
+    // Sockets sent on this connection since its client was last seen to have read every reply
+    // (SIOCOUTQ 0: the kernel frees a message, and uncharges its descriptors, as it is received).
+    size_t inFlight = 0;
+    // Served no more, kept open only while sockets sent on it are in flight (see close()).
+    bool draining = false;
 };
 
 namespace {
@@ -70,7 +77,7 @@ SocketGrant answerWireRequest(SocketBroker &broker, const ifpin_request &request
 {
     if (request.type != IFPIN_REQUEST_OPEN_SOCKETS) {
         std::string why = "unknown request type " + std::to_string(request.type);
-        spdlog::warn("broker: refused a request of {}: {}", peer.describe(), why);
+        broker.logRefusal(fmt::format("broker: refused a request of {}: {}", peer.describe(), why));
         return SocketGrant{IFPIN_STATUS_BAD_REQUEST, 0, why, {}};
     }
     SocketRequest wanted;
@@ -88,6 +95,9 @@ UniqueFd BrokerServer::openListener(const std::string &path)
     std::error_code error;
     if (std::filesystem::create_directories(directory, error); error)
         throw std::runtime_error("cannot create " + directory.string() + ": " + error.message());
+    // A squatter who may write the directory could replace the socket with one of its own.
+    if (auto problem = socketDirectoryProblem(directory.string()))
+        throw std::runtime_error("refusing to make the broker socket " + path + ": " + *problem);
     removeStaleSocket(path);
 
     UniqueFd listener(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
@@ -115,7 +125,8 @@ UniqueFd BrokerServer::listenerFromSystemd(const std::string &path)
 
 BrokerServer::BrokerServer(EventLoop &loop, UniqueFd listener, SocketBroker &broker, PinRequestHandler *pins,
                            BrokerLimits limits)
-    : loop_(loop), listener_(std::move(listener)), broker_(broker), pins_(pins), limits_(limits)
+    : loop_(loop), listener_(std::move(listener)), broker_(broker), pins_(pins), limits_(limits),
+      clientLog_(loop, "broker lines about clients")
 {
     // A pin request proves its sender's pid with SCM_CREDENTIALS, which the kernel delivers only to
     // a socket with SO_PASSCRED; accepted connections inherit it from the listener.
@@ -159,13 +170,28 @@ void BrokerServer::acceptClients()
             return;
         }
         auto peer = PeerCredentials::of(client.get());
-        if (!peer || connections_.size() >= limits_.maxConnections) {
+        std::optional<std::string> refusal;
+        if (!peer) {
+            refusal = "no peer credentials";
+        } else {
+            auto ofUid = connectionsOf_.find(peer->uid);
+            ConnectionCounts counts{connections_.size(), ofUid == connectionsOf_.end() ? 0 : ofUid->second};
+            // Who some role admits matters only in the room kept for them: no look-up otherwise.
+            bool allowListed = false;
+            if (peer->uid != 0 && inReservedRoom(limits_.clients, counts)) {
+                if (broker_.anyRoleChecksGroups())
+                    peer->readGroups(client.get());
+                allowListed = broker_.admitsSomewhere(*peer);
+            }
+            refusal = connectionRefusal(limits_.clients, counts, peer->uid, allowListed);
+        }
+        if (refusal) {
+            // As cheap as it can be: one reply, no event source, a log line only now and then.
             Connection refused{std::move(client), peer.value_or(PeerCredentials{}), nullptr, 0, false, Clock::now(), 0,
                                false};
-            SocketGrant busy{IFPIN_STATUS_BUSY, 0,
-                             peer ? "too many clients connected to ifpind; try again" : "no peer credentials", {}};
-            sendReply(refused, busy);
-            spdlog::warn("broker: refused a connection from {}: {}", refused.peer.describe(), busy.message);
+            sendReply(refused, SocketGrant{IFPIN_STATUS_BUSY, 0, *refusal, {}});
+            clientLog_.log(spdlog::level::warn,
+                           fmt::format("broker: refused a connection from {}: {}", refused.peer.describe(), *refusal));
             continue;
         }
         int fd = client.get();
@@ -176,16 +202,21 @@ void BrokerServer::acceptClients()
         connection->serial = nextSerial_++;
         Connection &accepted = *connection;
         connections_[fd] = std::move(connection);
+        ++connectionsOf_[peer->uid];
         if (!idleTimer_->armed())
             idleTimer_->armIn(limits_.idleTimeout);
         // A client sends its request right after connecting: it is often there already, and
         // answering now saves a trip through the loop, and the epoll registration as well when
         // the client has hung up by the time its reply is sent.
         serve(accepted);
-        if (connections_.contains(fd)) {
-            accepted.source = loop_.addIo(fd, EPOLLIN, [this, fd](uint32_t) {
+        if (connections_.contains(fd) && !accepted.source) {
+            accepted.source = loop_.addIo(fd, accepted.draining ? EPOLLRDHUP : EPOLLIN, [this, fd](uint32_t events) {
                 auto it = connections_.find(fd);
-                if (it != connections_.end())
+                if (it == connections_.end())
+                    return;
+                if (it->second->draining)
+                    drained(*it->second, events);
+                else
                     serve(*it->second);
             });
             if (accepted.awaitingPin)
@@ -197,13 +228,13 @@ void BrokerServer::acceptClients()
 void BrokerServer::serve(Connection &connection)
 {
     std::array<uint8_t, IFPIN_REQUEST_MAX> buffer{};
-    while (!connection.awaitingPin) {
+    while (!connection.awaitingPin && !connection.draining) {
         ClientMessage message;
         Received received = receiveClientMessage(connection.fd.get(), buffer, message);
         if (received == Received::wouldBlock)
             return;
-        if (received == Received::closed) {
-            close(connection.fd.get());
+        if (received == Received::closed) { // the client hung up: its receive queue goes with it
+            forget(connection.fd.get());
             return;
         }
         connection.lastActivity = Clock::now();
@@ -213,19 +244,19 @@ void BrokerServer::serve(Connection &connection)
         }
     }
     // Until the pin request is answered: finishPin watches the connection again.
-    if (connection.source)
+    if (connection.awaitingPin && connection.source)
         connection.source->disable();
 }
 
 bool BrokerServer::answer(Connection &connection, const uint8_t *request, ClientMessage &message)
 {
-    // A client that sends requests without reading the replies would have ifpind create sockets
-    // for its receive queue without end; past a few unread replies it is dropped.
+    // A client that sends requests without reading the replies is served no more past a few unread
+    // replies (the sockets it was sent are bounded apart, in inFlightRefusal).
     // (Nothing can be unread before the first reply: one ioctl less on a fresh connection.)
     int unread = 0;
     if (connection.requests > 0 && ioctl(connection.fd.get(), SIOCOUTQ, &unread) == 0 && static_cast<size_t>(unread) > limits_.maxUnreadReplyBytes) {
-        spdlog::warn("broker: {} does not read its replies ({} bytes unread); dropping the connection",
-                     connection.peer.describe(), unread);
+        clientLog_.log(spdlog::level::warn, fmt::format("broker: {} does not read its replies ({} bytes unread); "
+                                                        "serving it no more", connection.peer.describe(), unread));
         return false;
     }
     ifpin_request decoded{};
@@ -236,7 +267,8 @@ bool BrokerServer::answer(Connection &connection, const uint8_t *request, Client
                               ? "unsupported protocol version (ifpind speaks " +
                                     std::to_string(IFPIN_PROTOCOL_VERSION) + ")"
                               : "malformed request";
-        spdlog::warn("broker: {} from {}; closing the connection", why, connection.peer.describe());
+        clientLog_.log(spdlog::level::warn,
+                       fmt::format("broker: {} from {}; closing the connection", why, connection.peer.describe()));
         sendReply(connection, SocketGrant{static_cast<ifpin_status>(status), 0, why, {}});
         return false;
     }
@@ -248,13 +280,23 @@ bool BrokerServer::answer(Connection &connection, const uint8_t *request, Client
                                 : "ifpind accepts no file descriptors from clients",
                             {}};
         sendReply(connection, refusal);
-        spdlog::warn("broker: {} sent {} file descriptor(s); closed them and the connection", connection.peer.describe(),
-                     message.descriptors.size());
+        clientLog_.log(spdlog::level::warn,
+                       fmt::format("broker: {} sent {} file descriptor(s); closed them and the connection",
+                                   connection.peer.describe(), message.descriptors.size()));
         return false;
     }
     if (++connection.requests > limits_.maxRequestsPerConnection) {
         sendReply(connection, SocketGrant{IFPIN_STATUS_BUSY, 0, "too many requests on one connection", {}});
         return false;
+    }
+    if (decoded.type == IFPIN_REQUEST_OPEN_SOCKETS && decoded.count >= 1 &&
+        decoded.count <= IFPIN_MAX_SOCKETS_PER_REQUEST) {
+        // Before any socket is made: a refusal costs nothing but the reply.
+        if (auto refusal = inFlightRefusal(connection, decoded.count)) {
+            clientLog_.log(spdlog::level::warn, fmt::format("broker: refused {} socket(s) to {}: {}", decoded.count,
+                                                            connection.peer.describe(), *refusal));
+            return sendReply(connection, SocketGrant{IFPIN_STATUS_BUSY, 0, *refusal, {}});
+        }
     }
     if (!connection.groupsRead && broker_.checksGroups(decoded.role)) {
         if (!connection.peer.readGroups(connection.fd.get())) {
@@ -338,11 +380,36 @@ bool BrokerServer::sendReply(Connection &connection, const SocketGrant &grant)
     }
     if (sendmsg(connection.fd.get(), &message, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
         // EAGAIN: the client does not read its replies; it is dropped rather than waited for.
-        spdlog::warn("broker: cannot answer {}: {}; dropping the connection", connection.peer.describe(),
-                     std::strerror(errno));
+        clientLog_.log(spdlog::level::warn, fmt::format("broker: cannot answer {}: {}; dropping the connection",
+                                                        connection.peer.describe(), std::strerror(errno)));
         return false;
     }
+    connection.inFlight += grant.sockets.size();
     return true;
+}
+
+size_t BrokerServer::inFlight(Connection &connection)
+{
+    int unread = 0;
+    if (connection.inFlight > 0 && ioctl(connection.fd.get(), SIOCOUTQ, &unread) == 0 && unread == 0)
+        connection.inFlight = 0;
+    return connection.inFlight;
+}
+
+std::optional<std::string> BrokerServer::inFlightRefusal(Connection &connection, size_t count)
+{
+    InFlight counts;
+    counts.ofConnection = inFlight(connection);
+    for (auto &[fd, other] : connections_) {
+        size_t sockets = inFlight(*other);
+        counts.total += sockets;
+        if (other->peer.uid == connection.peer.uid)
+            counts.ofUid += sockets;
+    }
+    rlimit files{};
+    getrlimit(RLIMIT_NOFILE, &files); // read each time: it can be changed under a running ifpind
+    counts.budget = inFlightBudget(files.rlim_cur == RLIM_INFINITY ? SIZE_MAX : static_cast<size_t>(files.rlim_cur));
+    return ifpin::inFlightRefusal(limits_.clients, counts, count, connection.peer.uid);
 }
 
 void BrokerServer::answerPending()
@@ -364,10 +431,49 @@ void BrokerServer::close(int fd)
     auto it = connections_.find(fd);
     if (it == connections_.end())
         return;
+    Connection &connection = *it->second;
+    if (inFlight(connection) == 0) {
+        forget(fd);
+        return;
+    }
+    // Closing would not take back what its client holds unread: the kernel charges it to ifpind as
+    // long as the client keeps its end. So the connection stays, counted for its uid, watched only for
+    // the client's hang-up, and goes once the client has read or closed.
+    if (!connection.draining)
+        spdlog::debug("broker: keeping the connection of {} until it receives the {} socket(s) sent to it",
+                      connection.peer.describe(), connection.inFlight);
+    connection.draining = true;
+    if (connection.source) {
+        connection.source->setIoEvents(EPOLLRDHUP);
+        connection.source->enable();
+    }
+}
+
+void BrokerServer::drained(Connection &connection, uint32_t events)
+{
+    // Only what the kernel says counts: a client that shut down its sending half still holds what
+    // it did not read. Once it closes, its queue is freed and SIOCOUTQ falls to 0.
+    if (inFlight(connection) == 0) {
+        forget(connection.fd.get());
+        return;
+    }
+    // Half-closed with sockets unread: nothing to wait for but the end (EPOLLHUP comes anyway) and
+    // the idle sweep, which looks again.
+    if ((events & EPOLLRDHUP) && connection.source)
+        connection.source->setIoEvents(0);
+}
+
+void BrokerServer::forget(int fd)
+{
+    auto it = connections_.find(fd);
+    if (it == connections_.end())
+        return;
     // The descriptor goes now; the Connection (and the event source whose callback may be running
     // right now) at the next loop iteration.
     if (it->second->source) // not yet watched when closed while served right after accept
         it->second->source->disable();
+    if (auto count = connectionsOf_.find(it->second->peer.uid); count != connectionsOf_.end() && --count->second == 0)
+        connectionsOf_.erase(count);
     it->second->fd.reset();
     closed_.push_back(std::move(it->second));
     connections_.erase(it);
@@ -377,13 +483,22 @@ void BrokerServer::close(int fd)
 void BrokerServer::sweepIdle()
 {
     auto deadline = Clock::now() - limits_.idleTimeout;
-    std::erase_if(connections_, [&](const auto &entry) {
+    std::vector<int> idle;
+    for (const auto &[fd, connection] : connections_) {
         // Waiting for ifpind (a pin request systemd is working on) is not the client's silence.
-        if (entry.second->lastActivity > deadline || entry.second->awaitingPin)
-            return false;
-        spdlog::debug("broker: closing idle connection of {}", entry.second->peer.describe());
-        return true;
-    });
+        if (connection->awaitingPin)
+            continue;
+        if (connection->draining || connection->lastActivity <= deadline)
+            idle.push_back(fd);
+    }
+    for (int fd : idle) {
+        auto it = connections_.find(fd);
+        if (it == connections_.end())
+            continue;
+        if (!it->second->draining)
+            spdlog::debug("broker: closing idle connection of {}", it->second->peer.describe());
+        close(fd); // or keeps it draining, while its client has sockets unread
+    }
     // Only while clients are connected does this timer run: an idle daemon has no wake-ups.
     if (!connections_.empty())
         idleTimer_->armIn(limits_.idleTimeout / 2);

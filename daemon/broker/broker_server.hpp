@@ -6,25 +6,28 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "core/event_loop.hpp"
+#include "broker/client_limits.hpp"
 #include "broker/client_message.hpp"
 #include "broker/pin_requests.hpp"
 #include "broker/socket_broker.hpp"
+#include "core/event_loop.hpp"
+#include "core/rate_limited_log.hpp"
 #include "protocol.h"
 #include "core/unique_fd.hpp"
 
 namespace ifpin {
 
 struct BrokerLimits {
-    size_t maxConnections = 256;          // more are answered BUSY and closed
+    ClientLimits clients;                 // connections (in all, per uid) and sockets in flight
     size_t acceptBatch = 16;              // accepts per wake-up, so hang-ups are reaped in between
     size_t maxRequestsPerConnection = 256; // then the connection is closed
     std::chrono::milliseconds idleTimeout{5000}; // a connection that says nothing is closed
     std::chrono::milliseconds acceptBackoff{100}; // after EMFILE/ENFILE, before accepting again
-    size_t maxUnreadReplyBytes = 32 * 1024;       // replies (with their sockets) a client left unread
+    size_t maxUnreadReplyBytes = 32 * 1024;       // replies a client left unread: then it is served no more
 };
 
 // A decoded wire request answered by the broker: an open-sockets request becomes a SocketRequest;
@@ -42,7 +45,8 @@ public:
     BrokerServer &operator=(const BrokerServer &) = delete;
 
     // Creates the socket at path (and its directory), replacing a stale one. Mode 0666: who may
-    // get what is decided per request from the peer's credentials, not by file permissions.
+    // get what is decided per request from the peer's credentials, not by file permissions. Refuses
+    // a directory others may write to (socket_directory.hpp).
     static UniqueFd openListener(const std::string &path);
     // The socket systemd passed (socket activation) when it is a SEQPACKET socket listening on
     // path; an invalid UniqueFd when systemd passed none.
@@ -63,7 +67,16 @@ private:
     bool askToPin(Connection &connection, const ifpin_request &request, ClientMessage &message);
     void finishPin(int fd, uint64_t serial, const SocketGrant &grant);
     bool sendReply(Connection &connection, const SocketGrant &grant);
+    // Why `count` more sockets may not go to this connection's client now, or nothing.
+    std::optional<std::string> inFlightRefusal(Connection &connection, size_t count);
+    // Sockets sent on the connection and not received yet (0 once its client has read every reply).
+    size_t inFlight(Connection &connection);
+    // Closes the connection, unless sockets sent on it are still in its client's receive queue:
+    // they stay charged to ifpind until the client reads them or closes, so the connection is kept
+    // (and counted) until then, served no more ("draining").
     void close(int fd);
+    void drained(Connection &connection, uint32_t events);
+    void forget(int fd);
     void sweepIdle();
 
     EventLoop &loop_;
@@ -77,7 +90,9 @@ private:
     EventSourcePtr idleTimer_;
     EventSourcePtr reaper_;
     std::map<int, std::unique_ptr<Connection>> connections_;
+    std::map<uid_t, size_t> connectionsOf_; // per uid, of connections_
     std::vector<std::unique_ptr<Connection>> closed_;
+    RateLimitedLog clientLog_; // what a client can make ifpind say at will
 };
 
 } // namespace ifpin

@@ -1,4 +1,5 @@
 #include "broker/socket_broker.hpp"
+#include "core/text.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -45,9 +46,18 @@ std::string shapeProblem(const SocketRequest &request)
 SocketGrant SocketBroker::refuse(ifpin_status status, std::string message, const SocketRequest &request,
                                  const PeerCredentials &peer)
 {
-    spdlog::warn("broker: refused {} {} socket(s) of role {} to {}: {}", request.count, familyText(request.family),
-                 request.role, peer.describe(), message);
+    // The role name is the client's: escaped (a "\n" in it must not start a forged log line).
+    logRefusal(fmt::format("broker: refused {} {} socket(s) of role {} to {}: {}", request.count,
+                           familyText(request.family), escaped(request.role), peer.describe(), message));
     return SocketGrant{status, 0, std::move(message), {}};
+}
+
+void SocketBroker::logRefusal(const std::string &line) const
+{
+    if (refusals_)
+        refusals_->log(spdlog::level::warn, line);
+    else
+        spdlog::warn("{}", line);
 }
 
 SocketGrant SocketBroker::open(const SocketRequest &request, const PeerCredentials &peer)
@@ -56,7 +66,7 @@ SocketGrant SocketBroker::open(const SocketRequest &request, const PeerCredentia
         return refuse(IFPIN_STATUS_INVALID_ARGUMENT, problem, request, peer);
     const RoleConfig *role = roles_(request.role);
     if (!role)
-        return refuse(IFPIN_STATUS_UNKNOWN_ROLE, fmt::format("unknown role '{}'", request.role), request, peer);
+        return refuse(IFPIN_STATUS_UNKNOWN_ROLE, fmt::format("unknown role '{}'", escaped(request.role)), request, peer);
     if (!mayUseRole(*role, peer, accounts_)) {
         ++counters_[role->name].requestsDenied;
         return refuse(IFPIN_STATUS_ACCESS_DENIED,
@@ -107,6 +117,26 @@ bool SocketBroker::checksGroups(std::string_view role) const
 {
     const RoleConfig *config = roles_(role);
     return config && !config->allowGroups.empty();
+}
+
+bool SocketBroker::admitsSomewhere(const PeerCredentials &peer) const
+{
+    if (!allRoles_)
+        return false;
+    for (const auto &role : allRoles_())
+        if (mayUseRole(role, peer, accounts_))
+            return true;
+    return false;
+}
+
+bool SocketBroker::anyRoleChecksGroups() const
+{
+    if (!allRoles_)
+        return false;
+    for (const auto &role : allRoles_())
+        if (!role.allowGroups.empty())
+            return true;
+    return false;
 }
 
 const BrokerCounters &SocketBroker::counters(std::string_view role) const

@@ -7,12 +7,14 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "broker/access_policy.hpp"
 #include "config/config.hpp"
+#include "core/rate_limited_log.hpp"
 #include "broker/peer_credentials.hpp"
 #include "protocol.h"
 #include "core/unique_fd.hpp"
@@ -45,9 +47,15 @@ public:
     using RoleLookup = std::function<const RoleConfig *(std::string_view)>;
     // The SO_MARK of a role's sockets (the egress guard's, egress_guard.hpp); nothing: no mark.
     using MarkLookup = std::function<std::optional<uint32_t>(std::string_view)>;
+    // Every role in force, for admitsSomewhere().
+    using RoleList = std::function<std::span<const RoleConfig>()>;
 
-    SocketBroker(RoleLookup roles, const AccountResolver &accounts, MarkLookup marks = {})
-        : roles_(std::move(roles)), accounts_(accounts), marks_(std::move(marks))
+    // refusals: where refused requests are logged, rate-limited (a client can repeat them at will);
+    // without one, each is logged.
+    SocketBroker(RoleLookup roles, const AccountResolver &accounts, MarkLookup marks = {}, RoleList allRoles = {},
+                 RateLimitedLog *refusals = nullptr)
+        : roles_(std::move(roles)), accounts_(accounts), marks_(std::move(marks)), allRoles_(std::move(allRoles)),
+          refusals_(refusals)
     {
     }
 
@@ -56,6 +64,13 @@ public:
 
     // Whether deciding on `role` looks at the peer's supplementary groups (it has allow_groups).
     bool checksGroups(std::string_view role) const;
+    // Whether any role's allow lists admit the peer (root counts only where a role admits it too).
+    // Any role with allow_groups needs peer.groups read.
+    bool admitsSomewhere(const PeerCredentials &peer) const;
+    bool anyRoleChecksGroups() const;
+
+    // A refusal, to the refusals log (rate-limited) when there is one.
+    void logRefusal(const std::string &line) const;
 
     // Per role; roles that never saw a request are absent.
     const BrokerCounters &counters(std::string_view role) const;
@@ -67,6 +82,8 @@ private:
     RoleLookup roles_;
     const AccountResolver &accounts_;
     MarkLookup marks_;
+    RoleList allRoles_;
+    RateLimitedLog *refusals_;
     std::map<std::string, BrokerCounters, std::less<>> counters_;
 };
 

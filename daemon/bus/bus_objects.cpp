@@ -4,16 +4,16 @@
 
 namespace ifpin {
 
-BusObjects::BusObjects(sdbus::IConnection &connection, BusBackend &backend)
-    : connection_(connection), backend_(backend),
-      manager_(std::make_unique<ManagerObject>(connection, backend))
+BusObjects::BusObjects(sdbus::IConnection &connection, BusContext &context)
+    : connection_(connection), context_(context),
+      manager_(std::make_unique<ManagerObject>(connection, context))
 {
     refresh();
 }
 
 void BusObjects::refresh()
 {
-    const auto &roles = backend_.policy.config().roles;
+    const auto &roles = context_.backend.policy.config().roles;
     const std::vector<std::string> roleInterface{org::ifpin1::Role_adaptor::INTERFACE_NAME};
     for (auto entry = roles_.begin(); entry != roles_.end();) {
         bool wanted = std::any_of(roles.begin(), roles.end(),
@@ -29,7 +29,7 @@ void BusObjects::refresh()
     for (const auto &role : roles) {
         auto found = roles_.find(role.name);
         if (found == roles_.end()) {
-            auto &added = roles_.emplace(role.name, std::make_unique<RoleObject>(connection_, backend_, role.name))
+            auto &added = roles_.emplace(role.name, std::make_unique<RoleObject>(connection_, context_, role.name))
                               .first->second;
             added->emitInterfacesAddedSignal(roleInterface);
         } else {

@@ -8,7 +8,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "bus/bus_backend.hpp"
+#include "bus/method_call.hpp"
 #include "bus/manager_object.hpp"
 #include "bus/role_object.hpp"
 
@@ -17,7 +17,7 @@ namespace ifpin {
 // The manager and one role object per role in force.
 class BusObjects {
 public:
-    BusObjects(sdbus::IConnection &connection, BusBackend &backend);
+    BusObjects(sdbus::IConnection &connection, BusContext &context);
     BusObjects(const BusObjects &) = delete;
     BusObjects &operator=(const BusObjects &) = delete;
 
@@ -28,7 +28,7 @@ public:
 
 private:
     sdbus::IConnection &connection_;
-    BusBackend &backend_;
+    BusContext &context_;
     std::unique_ptr<ManagerObject> manager_;
     std::map<std::string, std::unique_ptr<RoleObject>, std::less<>> roles_;
 };

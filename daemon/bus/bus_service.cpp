@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
 
 namespace ifpin {
 
@@ -22,9 +23,13 @@ namespace {
 constexpr Backoff reconnectBackoff{500ms, 30s};
 // Messages handled per round before the other event sources get their turn.
 constexpr int maxMessagesPerRound = 64;
-// The calls ifpind makes itself (RequestName, the bus driver's credentials of a caller) block the
-// loop: a bus that does not answer within this is treated as absent.
+// The one call ifpind makes itself and waits for (RequestName, at connect) blocks the loop: a bus
+// that does not answer within this is treated as absent. The rest (a caller's credentials, polkit)
+// are asynchronous (bus_authorizer.hpp).
 constexpr std::chrono::seconds busCallTimeout{2};
+// After the netlink events and the broker's connections (SD_EVENT_PRIORITY_NORMAL), so that 20,000
+// D-Bus calls do not delay a route's restoration or a broker request.
+constexpr int64_t busPriority = SD_EVENT_PRIORITY_NORMAL + 5;
 // The handshake of a new connection: a healthy bus answers in well under a millisecond, and a
 // connection attempt blocks the loop for at most this long.
 constexpr std::chrono::milliseconds busHandshakeTimeout{500};
@@ -62,18 +67,24 @@ std::string probeSystemBus()
 } // namespace
 
 BusService::BusService(EventLoop &loop, BusBackend backend)
-    : loop_(loop), backend_(std::move(backend)), reconnectBackoff_(reconnectBackoff)
+    : loop_(loop), backend_(std::move(backend)), refusals_(loop, "refused D-Bus calls"),
+      reconnectBackoff_(reconnectBackoff)
 {
     timeoutTimer_ = loop_.addTimer([this] { process(); });
     processSource_ = loop_.addDefer([this] { process(); });
+    // A flood of D-Bus calls waits behind the kernel's events and the broker's clients.
+    processSource_->setPriority(busPriority);
     reconnectTimer_ = loop_.addTimer([this] { connect(); });
 }
 
 BusService::~BusService()
 {
-    // The objects unregister from the connection, which must outlive them.
+    // The objects unregister from the connection, which must outlive them; the authorizer's proxies
+    // (and the calls they have pending) go first.
     io_.reset();
     objects_.reset();
+    authorizer_.reset();
+    context_.reset();
     connection_.reset();
 }
 
@@ -85,17 +96,23 @@ void BusService::start()
 void BusService::connect()
 {
     std::unique_ptr<sdbus::IConnection> connection;
+    std::unique_ptr<BusAuthorizer> authorizer;
+    std::unique_ptr<BusContext> context;
     std::unique_ptr<BusObjects> objects;
     try {
         if (std::string problem = probeSystemBus(); !problem.empty())
             throw std::runtime_error(problem);
         connection = sdbus::createSystemBusConnection();
         connection->setMethodCallTimeout(busCallTimeout);
+        authorizer = std::make_unique<BusAuthorizer>(*connection, backend_, loop_);
+        context = std::make_unique<BusContext>(BusContext{backend_, *authorizer, refusals_});
         // Objects first: whoever sees the name appear can call at once.
-        objects = std::make_unique<BusObjects>(*connection, backend_);
+        objects = std::make_unique<BusObjects>(*connection, *context);
         connection->requestName(busName);
     } catch (const std::exception &error) {
         objects.reset();
+        context.reset();
+        authorizer.reset();
         connection.reset();
         if (!failureReported_)
             spdlog::warn("D-Bus: cannot serve {} on the system bus: {}; routes and the broker go on without it, "
@@ -110,6 +127,8 @@ void BusService::connect()
         return;
     }
     connection_ = std::move(connection);
+    authorizer_ = std::move(authorizer);
+    context_ = std::move(context);
     objects_ = std::move(objects);
     spdlog::info("D-Bus: serving {} on the system bus{}", busName, everConnected_ ? " again" : "");
     everConnected_ = true;
@@ -134,6 +153,8 @@ void BusService::disconnect(std::string_view why)
     timeoutTimer_->disable();
     processSource_->disable();
     objects_.reset();
+    authorizer_.reset(); // cancels the calls it has pending: their callers get an error from the bus
+    context_.reset();
     connection_.reset();
     failureReported_ = true; // the failed attempts that follow are debug lines
     scheduleReconnect();
@@ -170,6 +191,7 @@ void BusService::watch()
     if (!io_ || data.fd != ioFd_ || events != ioEvents_) {
         io_.reset();
         io_ = loop_.addIo(data.fd, events, [this](uint32_t) { process(); });
+        io_->setPriority(busPriority);
         ioFd_ = data.fd;
         ioEvents_ = events;
     }

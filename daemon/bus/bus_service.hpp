@@ -9,9 +9,11 @@
 #include <memory>
 #include <string_view>
 
+#include "bus/bus_authorizer.hpp"
 #include "bus/bus_objects.hpp"
 #include "core/backoff.hpp"
 #include "core/event_loop.hpp"
+#include "core/rate_limited_log.hpp"
 
 namespace sdbus {
 class IConnection;
@@ -42,8 +44,13 @@ private:
 
     EventLoop &loop_;
     BusBackend backend_;
+    RateLimitedLog refusals_; // refused calls: a caller can repeat them at will
     std::unique_ptr<sdbus::IConnection> connection_;
-    std::unique_ptr<BusObjects> objects_; // before connection_ in destruction order: declared after
+    // Both go before connection_ (declared after it); the authorizer, whose proxies and pending calls
+    // live on the connection, first.
+    std::unique_ptr<BusAuthorizer> authorizer_;
+    std::unique_ptr<BusContext> context_;
+    std::unique_ptr<BusObjects> objects_;
 
     EventSourcePtr io_;
     int ioFd_ = -1;

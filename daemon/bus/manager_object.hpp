@@ -9,7 +9,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "bus/bus_backend.hpp"
+#include "bus/method_call.hpp"
 #include "org.ifpin1.Manager-adaptor.h"
 
 namespace ifpin {
@@ -17,18 +17,20 @@ namespace ifpin {
 class ManagerObject final
     : public sdbus::AdaptorInterfaces<org::ifpin1::Manager_adaptor, sdbus::ObjectManager_adaptor> {
 public:
-    ManagerObject(sdbus::IConnection &connection, BusBackend &backend);
+    ManagerObject(sdbus::IConnection &connection, BusContext &context);
     ~ManagerObject();
     ManagerObject(const ManagerObject &) = delete;
     ManagerObject &operator=(const ManagerObject &) = delete;
 
 private:
     std::vector<sdbus::Struct<std::string, sdbus::ObjectPath>> ListRoles() override;
-    void Reload() override;
-    sdbus::UnixFd OpenSocket(const std::string &role, const int32_t &family, const int32_t &type,
-                             const int32_t &protocol) override;
+    // Asynchronous: the reply comes once the caller is authorised (bus_authorizer.hpp).
+    void Reload(sdbus::Result<> &&result) override;
+    void OpenSocket(sdbus::Result<sdbus::UnixFd> &&result, std::string role, int32_t family, int32_t type,
+                    int32_t protocol) override;
     std::string Version() override;
 
+    BusContext &context_;
     BusBackend &backend_;
 };
 

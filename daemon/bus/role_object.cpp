@@ -3,13 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include "bus/method_call.hpp"
+#include "bus/bus_caller.hpp"
 #include "config/value_checks.hpp"
 #include "core/text.hpp"
 
 namespace ifpin {
 
-RoleObject::RoleObject(sdbus::IConnection &connection, BusBackend &backend, std::string role)
-    : AdaptorInterfaces(connection, rolePath(role)), backend_(backend), role_(std::move(role))
+RoleObject::RoleObject(sdbus::IConnection &connection, BusContext &context, std::string role)
+    : AdaptorInterfaces(connection, rolePath(role)), context_(context), backend_(context.backend), role_(std::move(role))
 {
     lastEmitted_ = current();
     registerAdaptor();
@@ -58,71 +59,108 @@ void RoleObject::emitChanges()
         getObject().emitPropertiesChangedSignal(org::ifpin1::Role_adaptor::INTERFACE_NAME, names);
 }
 
-void RoleObject::change(const char *method, const PeerCredentials &caller,
-                        const std::function<void(RoleOverride &)> &edit)
+namespace {
+
+// Applies an authorised caller's edit of role's runtime changes and puts it in force.
+void applyChange(BusBackend &backend, const std::string &role, const char *method, const Authorization &caller,
+                 const std::function<void(RoleOverride &)> &edit)
 {
-    auto result = backend_.layers.change(role_, edit);
+    std::string who = caller.caller ? caller.caller->describe() : "?";
+    auto result = backend.layers.change(role, edit);
     switch (result.outcome) {
     case LayeredConfig::Outcome::applied:
         break;
     case LayeredConfig::Outcome::unknownRole:
         throw sdbus::Error(errorUnknownRole, result.message);
     case LayeredConfig::Outcome::conflict:
-        spdlog::info("D-Bus: {} of role {} by {} refused: {}", method, role_, caller.describe(), result.message);
+        spdlog::info("D-Bus: {} of role {} by {} refused: {}", method, role, who, result.message);
         throw sdbus::Error(errorConflict, result.message);
     case LayeredConfig::Outcome::notSaved:
-        spdlog::error("D-Bus: {} of role {} by {} not applied: {}", method, role_, caller.describe(), result.message);
+        spdlog::error("D-Bus: {} of role {} by {} not applied: {}", method, role, who, result.message);
         throw sdbus::Error(errorFailed, result.message + "; nothing was changed");
     }
-    spdlog::info("D-Bus: {} of role {} by {} applied", method, role_, caller.describe());
-    backend_.applyConfig();
+    spdlog::info("D-Bus: {} of role {} by {} applied", method, role, who);
+    backend.applyConfig();
 }
 
-void RoleObject::SetMetric(const uint32_t &metric)
+} // namespace
+
+void RoleObject::changeWhenAuthorised(const char *method, sdbus::Result<> &&result,
+                                      std::function<std::function<void(RoleOverride &)>()> validate)
+{
+    const sdbus::Message *message = getObject().getCurrentlyProcessedMessage();
+    if (!message)
+        throw sdbus::Error(errorAccessDenied, "no message is being processed");
+    auto reply = shared(std::move(result));
+    // By value: this object may be gone when the answer comes (a reload removed the role).
+    BusContext &context = context_;
+    std::string role = role_;
+    std::string adminGroup = backend_.policy.config().daemon.adminGroup;
+    std::string what = std::string(method) + " of role " + role;
+    context.authorizer.authorizeChange(
+        senderOf(*message), allowsInteraction(*message), method, role,
+        [&context, reply, role, adminGroup, what, method, validate](const Authorization &authorization) {
+            replyGuarded(*reply, method, [&] {
+                requireGranted(authorization, context, what);
+                // The policy may have been reloaded while polkit was asked.
+                const Config &now = context.backend.policy.config();
+                if (now.daemon.adminGroup != adminGroup)
+                    throw sdbus::Error(errorFailed, "the configuration changed while authorising; try again");
+                if (!now.findRole(role))
+                    throw sdbus::Error(errorUnknownRole, "role " + role + " was removed while authorising");
+                auto edit = validate();
+                applyChange(context.backend, role, method, authorization, edit);
+                reply->returnResults();
+            });
+        });
+}
+
+void RoleObject::SetMetric(sdbus::Result<> &&result, uint32_t metric)
 {
     guarded("SetMetric", [&] {
-        PeerCredentials caller = requireAdmin(getObject(), backend_, "SetMetric of role " + role_);
-        change("SetMetric", caller, [metric](RoleOverride &o) { o.metric = metric; });
+        changeWhenAuthorised("SetMetric", std::move(result), [metric] {
+            return std::function<void(RoleOverride &)>([metric](RoleOverride &o) { o.metric = metric; });
+        });
     });
 }
 
-void RoleObject::SetInterface(const std::string &interface)
+void RoleObject::SetInterface(sdbus::Result<> &&result, std::string interface)
 {
     guarded("SetInterface", [&] {
-        // Who asks is checked first: a refusal must not depend on, or tell about, the arguments.
-        PeerCredentials caller = requireAdmin(getObject(), backend_, "SetInterface of role " + role_);
-        if (interface.find('\0') != std::string::npos)
-            throw sdbus::Error(errorInvalidArgument, "interface: expected a name without NUL characters");
-        if (auto problem = value_checks::interfaceNameProblem(interface))
-            throw sdbus::Error(errorInvalidArgument, "interface: " + *problem);
-        change("SetInterface", caller, [&interface](RoleOverride &o) { o.interface = interface; });
+        changeWhenAuthorised("SetInterface", std::move(result), [interface] {
+            if (auto problem = value_checks::interfaceNameProblem(interface))
+                throw sdbus::Error(errorInvalidArgument, "interface: " + *problem);
+            return std::function<void(RoleOverride &)>([interface](RoleOverride &o) { o.interface = interface; });
+        });
     });
 }
 
-void RoleObject::SetGateway(const std::string &family, const std::string &address)
+void RoleObject::SetGateway(sdbus::Result<> &&result, std::string family, std::string address)
 {
     guarded("SetGateway", [&] {
-        PeerCredentials caller = requireAdmin(getObject(), backend_, "SetGateway of role " + role_);
-        auto parsedFamily = familyFromName(family);
-        if (!parsedFamily)
-            throw sdbus::Error(errorInvalidArgument,
-                               "family: expected \"inet\" or \"inet6\", got " + quote(family));
-        GatewayOverride gateway; // "" or "learn": forget the configured gateway, learn it again
-        if (!address.empty() && address != "learn") {
-            if (auto problem = value_checks::gatewayProblem(*parsedFamily, address))
-                throw sdbus::Error(errorInvalidArgument, "address: " + *problem);
-            gateway.address = IpAddress::parse(*parsedFamily, address);
-        }
-        Family which = *parsedFamily;
-        change("SetGateway", caller, [&](RoleOverride &o) { o.gateway(which) = gateway; });
+        changeWhenAuthorised("SetGateway", std::move(result), [family, address] {
+            auto parsedFamily = familyFromName(family);
+            if (!parsedFamily)
+                throw sdbus::Error(errorInvalidArgument,
+                                   "family: expected \"inet\" or \"inet6\", got " + quote(family));
+            GatewayOverride gateway; // "" or "learn": forget the configured gateway, learn it again
+            if (!address.empty() && address != "learn") {
+                if (auto problem = value_checks::gatewayProblem(*parsedFamily, address))
+                    throw sdbus::Error(errorInvalidArgument, "address: " + *problem);
+                gateway.address = IpAddress::parse(*parsedFamily, address);
+            }
+            Family which = *parsedFamily;
+            return std::function<void(RoleOverride &)>([which, gateway](RoleOverride &o) { o.gateway(which) = gateway; });
+        });
     });
 }
 
-void RoleObject::Reset()
+void RoleObject::Reset(sdbus::Result<> &&result)
 {
     guarded("Reset", [&] {
-        PeerCredentials caller = requireAdmin(getObject(), backend_, "Reset of role " + role_);
-        change("Reset", caller, [](RoleOverride &o) { o = RoleOverride{}; });
+        changeWhenAuthorised("Reset", std::move(result), [] {
+            return std::function<void(RoleOverride &)>([](RoleOverride &o) { o = RoleOverride{}; });
+        });
     });
 }
 

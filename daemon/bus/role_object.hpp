@@ -1,7 +1,9 @@
 // /org/ifpin1/role/NAME, the org.ifpin1.Role interface of one role (docs/dbus-api.md), on the adaptor
 // generated from dbus/org.ifpin1.Role.xml. Registers in its constructor, unregisters in its
 // destructor; emits PropertiesChanged for what changed since it last did. InterfacesAdded and
-// InterfacesRemoved (ManagedObject_adaptor) are BusObjects' to emit, when roles come and go.
+// InterfacesRemoved (ManagedObject_adaptor) are BusObjects' to emit, when roles come and go. The
+// four methods are asynchronous: they answer once the caller is authorised (bus_authorizer.hpp), and
+// what they do then never needs this object (a reload may have removed it by then).
 #pragma once
 
 #include <functional>
@@ -10,7 +12,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "bus/bus_backend.hpp"
+#include "bus/method_call.hpp"
 #include "bus/role_properties.hpp"
 #include "org.ifpin1.Role-adaptor.h"
 
@@ -18,7 +20,7 @@ namespace ifpin {
 
 class RoleObject final : public sdbus::AdaptorInterfaces<org::ifpin1::Role_adaptor, sdbus::ManagedObject_adaptor> {
 public:
-    RoleObject(sdbus::IConnection &connection, BusBackend &backend, std::string role);
+    RoleObject(sdbus::IConnection &connection, BusContext &context, std::string role);
     ~RoleObject();
     RoleObject(const RoleObject &) = delete;
     RoleObject &operator=(const RoleObject &) = delete;
@@ -28,13 +30,16 @@ public:
 
 private:
     RoleProperties current() const;
-    // Applies an authorised caller's edit of this role's runtime changes and puts it in force.
-    void change(const char *method, const PeerCredentials &caller, const std::function<void(RoleOverride &)> &edit);
+    // Authorises the caller of the method being handled for change-policy, then (from the loop)
+    // makes the edit that `validate` returns (it checks the arguments, throwing InvalidArgument: a
+    // refusal must not depend on, or tell about, them) and replies.
+    void changeWhenAuthorised(const char *method, sdbus::Result<> &&result,
+                              std::function<std::function<void(RoleOverride &)>()> validate);
 
-    void SetMetric(const uint32_t &metric) override;
-    void SetInterface(const std::string &interface) override;
-    void SetGateway(const std::string &family, const std::string &address) override;
-    void Reset() override;
+    void SetMetric(sdbus::Result<> &&result, uint32_t metric) override;
+    void SetInterface(sdbus::Result<> &&result, std::string interface) override;
+    void SetGateway(sdbus::Result<> &&result, std::string family, std::string address) override;
+    void Reset(sdbus::Result<> &&result) override;
 
     std::string Name() override { return role_; }
     std::string Interface() override { return current().interface; }
@@ -58,6 +63,7 @@ private:
     uint32_t PinnedProcesses() override; // read from cgroupfs at each call, never signalled
     uint64_t PinRefused() override;      // read from the role's map at each call, never signalled
 
+    BusContext &context_;
     BusBackend &backend_;
     std::string role_;
     RoleProperties lastEmitted_;

@@ -9,6 +9,7 @@
 
 #include "config/role_clash.hpp"
 #include "config/toml_reader.hpp"
+#include "core/text.hpp"
 #include "config/value_checks.hpp"
 #include "core/small_file.hpp"
 
@@ -250,7 +251,7 @@ ConfigResult parseConfig(std::string_view text, std::string_view sourceName, con
         if (errors.empty())
             return {std::move(config), {}};
     } catch (const toml::parse_error &error) {
-        errors.add(error.source().begin.line, "", std::string(error.description()));
+        errors.add(error.source().begin.line, "", escaped(error.description())); // may quote the file
     } catch (const std::exception &error) {
         errors.add(0, "", std::string("cannot parse: ") + error.what());
     } catch (...) {

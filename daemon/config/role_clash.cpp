@@ -6,9 +6,19 @@ namespace ifpin {
 
 namespace {
 
+// The kernel keeps an IPv6 route of metric 0 at 1024 (ip6_route_info_create: "if (!rt->fib6_metric)
+// rt->fib6_metric = IP6_RT_PRIO_USER"), so 0 and 1024 are one IPv6 metric: two roles there would have
+// one multipath default route across both uplinks.
+uint32_t ipv6Metric(uint32_t metric)
+{
+    return metric == 0 ? ipv6DefaultMetric : metric;
+}
+
 bool same(RoleField field, const RoleConfig &a, const RoleConfig &b)
 {
-    return field == RoleField::metric ? a.metric == b.metric : a.interface == b.interface;
+    if (field == RoleField::interface)
+        return a.interface == b.interface;
+    return a.metric == b.metric || ipv6Metric(a.metric) == ipv6Metric(b.metric);
 }
 
 } // namespace
@@ -25,7 +35,11 @@ std::string clashMessage(RoleField field, const RoleConfig &role, const RoleConf
 {
     std::string value = field == RoleField::metric ? "metric " + std::to_string(role.metric)
                                                    : "interface " + role.interface;
-    return value + " is already used by role " + holder.name;
+    std::string message = value + " is already used by role " + holder.name;
+    if (field == RoleField::metric && role.metric != holder.metric)
+        message += " (its metric " + std::to_string(holder.metric) + ": IPv6 stores metric 0 as " +
+                   std::to_string(ipv6DefaultMetric) + ")";
+    return message;
 }
 
 std::optional<std::string> findClash(std::span<const RoleConfig> roles, std::string_view role)

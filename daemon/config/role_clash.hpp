@@ -1,8 +1,10 @@
 // The one rule between roles: two roles may not share an interface or a metric, since their
-// default routes would then replace each other. The file's parser, the runtime changes and their
+// default routes would then replace each other (or, for IPv6, merge into one multipath route).
+// Metrics 0 and 1024 count as one: IPv6 stores 0 as 1024. The file's parser, the runtime changes and their
 // merge all ask here.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,6 +15,9 @@
 namespace ifpin {
 
 enum class RoleField { metric, interface };
+
+// The metric the kernel gives an IPv6 route added with metric 0 (IP6_RT_PRIO_USER).
+inline constexpr uint32_t ipv6DefaultMetric = 1024;
 
 // The first role of `holders`, other than role itself, whose `field` is role's.
 const RoleConfig *clashingRole(std::span<const RoleConfig> holders, const RoleConfig &role, RoleField field);

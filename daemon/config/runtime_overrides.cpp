@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/value_checks.hpp"
+#include "core/text.hpp"
 
 namespace ifpin {
 
@@ -30,7 +31,8 @@ RoleOverride parseRoleEntry(const std::string &name, const json &entry, std::vec
 {
     RoleOverride result;
     auto skip = [&](std::string_view key, const std::string &why) {
-        skipped.push_back("roles." + name + "." + std::string(key) + ": " + why);
+        // name was checked before; a key can be anything the file holds.
+        skipped.push_back("roles." + name + "." + escaped(key) + ": " + why);
     };
     for (const auto &[key, value] : entry.items()) {
         if (key == "metric") {

@@ -57,7 +57,11 @@ std::optional<std::string> roleNameProblem(std::string_view name)
            "; expected 1 to 32 characters from A-Z, a-z, 0-9, '_' and '-'";
 }
 
-// The rules of the kernel's dev_valid_name(), so a name we accept is one the kernel can have.
+// The rules of the kernel's dev_valid_name(), so a name we accept is one the kernel can have; and
+// more: the name goes into the egress guard's nftables rule (`oifname != "NAME"`), where a '*'
+// makes a wildcard ("m*" would let a socket out of media9) and '"' or '\\' would end or bend the
+// string, and into log lines, where control bytes have no business. The kernel would take those; we
+// refuse them, wherever the name comes from (the file, the state file, D-Bus).
 std::optional<std::string> interfaceNameProblem(std::string_view name)
 {
     std::string_view reason;
@@ -73,9 +77,18 @@ std::optional<std::string> interfaceNameProblem(std::string_view name)
         reason = "it contains ':'";
     else if (std::any_of(name.begin(), name.end(), isKernelSpace))
         reason = "it contains whitespace";
+    else if (contains(name, '\0'))
+        reason = "it contains a NUL byte";
+    else if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+        reason = "it contains a control character";
+    else if (contains(name, '*'))
+        reason = "it contains '*', which nftables takes as a wildcard";
+    else if (contains(name, '"') || contains(name, '\\'))
+        reason = "it contains '\"' or '\\', which cannot stand in an nftables string";
     else
         return std::nullopt;
-    std::string expected = "an interface name (1 to 15 bytes, no '/', ':' or whitespace, not \".\" or \"..\")";
+    std::string expected = "an interface name (1 to 15 bytes, no '/', ':' or whitespace, no control characters, "
+                           "'*', '\"' or '\\', not \".\" or \"..\")";
     return "expected " + expected + ", got " + quote(name) + ": " + std::string(reason);
 }
 
@@ -151,11 +164,18 @@ std::optional<std::string> gatewayProblem(Family family, std::string_view text)
         kind = "the unspecified address";
     else if (address->isMulticast())
         kind = "a multicast address";
+    else if (address->isV4Mapped())
+        kind = "an IPv4-mapped address";
+    else if (address->isV4Compatible())
+        kind = "a deprecated IPv4-compatible address";
     else if (address->isReservedForGateway())
         kind = "a reserved address";
     else
         return std::nullopt;
-    return "expected a unicast gateway address, got " + std::string(kind) + " (" + address->toString() + ")";
+    std::string message = "expected a unicast gateway address, got " + std::string(kind) + " (" + address->toString() + ")";
+    if (address->isV4Mapped() || address->isV4Compatible())
+        message += "; an IPv4 gateway goes in gateway4";
+    return message;
 }
 
 std::string allowListEntryDescription(std::string_view kind)

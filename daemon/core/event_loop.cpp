@@ -93,6 +93,11 @@ void EventSource::setPriority(int64_t priority)
     check(sd_event_source_set_priority(source_, priority), "sd_event_source_set_priority");
 }
 
+void EventSource::setIoEvents(uint32_t epollEvents)
+{
+    check(sd_event_source_set_io_events(source_, epollEvents), "sd_event_source_set_io_events");
+}
+
 void EventSource::dispatch(uint32_t events)
 {
     // The loop boundary: whatever one callback throws is logged and survived.

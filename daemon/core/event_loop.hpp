@@ -29,6 +29,8 @@ public:
     void disable();
     // Among sources ready at once, lower values are dispatched first (sd-event priorities).
     void setPriority(int64_t priority);
+    // Io sources: what to watch from now on (EPOLLIN, EPOLLRDHUP, ...); safe inside its own callback.
+    void setIoEvents(uint32_t epollEvents);
 
     // Called by the sd-event trampolines.
     void dispatch(uint32_t events);

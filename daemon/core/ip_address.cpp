@@ -43,8 +43,9 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text)
 
 std::optional<IpAddress> IpAddress::parse(Family family, std::string_view text)
 {
-    // inet_pton needs a terminated string; addresses are short, so a bounded copy will do.
-    if (text.empty() || text.size() >= INET6_ADDRSTRLEN)
+    // inet_pton needs a terminated string; addresses are short, so a bounded copy will do. A NUL
+    // inside would end the copy early: "192.0.2.1\0junk" is not an address.
+    if (text.empty() || text.size() >= INET6_ADDRSTRLEN || text.find('\0') != std::string_view::npos)
         return std::nullopt;
     char buffer[INET6_ADDRSTRLEN] = {};
     std::copy(text.begin(), text.end(), buffer);
@@ -88,11 +89,24 @@ bool IpAddress::isLinkLocal() const
     return bytes_[0] == 0xfe && (bytes_[1] & 0xc0) == 0x80;
 }
 
+bool IpAddress::isV4Mapped() const
+{
+    return family_ == Family::inet6 && std::all_of(bytes_.begin(), bytes_.begin() + 10, [](uint8_t v) { return v == 0; }) &&
+           bytes_[10] == 0xff && bytes_[11] == 0xff;
+}
+
+bool IpAddress::isV4Compatible() const
+{
+    // ::2 is ::0.0.0.2, no IPv4 address (0.0.0.0/8); ::127.0.0.1 and ::198.51.100.1 are.
+    bool zeroPrefix = std::all_of(bytes_.begin(), bytes_.begin() + 12, [](uint8_t v) { return v == 0; });
+    return family_ == Family::inet6 && zeroPrefix && bytes_[12] != 0;
+}
+
 bool IpAddress::isReservedForGateway() const
 {
     if (family_ == Family::inet6)
-        return isUnspecified() || isMulticast() || (bytes_[0] == 0 && bytes_[15] == 1 &&
-               std::all_of(bytes_.begin(), bytes_.begin() + 15, [](uint8_t v) { return v == 0; }));
+        return isUnspecified() || isMulticast() || isV4Mapped() || isV4Compatible() ||
+               (bytes_[15] == 1 && std::all_of(bytes_.begin(), bytes_.begin() + 15, [](uint8_t v) { return v == 0; }));
     bool broadcast = std::all_of(bytes_.begin(), bytes_.begin() + 4, [](uint8_t v) { return v == 0xff; });
     return bytes_[0] == 0 || bytes_[0] == 127 || broadcast || isMulticast();
 }

@@ -40,7 +40,13 @@ public:
     bool isUnspecified() const;
     bool isMulticast() const;
     bool isLinkLocal() const;
-    // 255.255.255.255 or an IPv4 address in 0.0.0.0/8 or 127.0.0.0/8: never a usable gateway.
+    // ::ffff:0:0/96, an IPv4 address written as IPv6 (::ffff:198.51.100.1).
+    bool isV4Mapped() const;
+    // ::a.b.c.d with a.b.c.d outside 0.0.0.0/8, the deprecated "IPv4-compatible" form (::127.0.0.1).
+    bool isV4Compatible() const;
+    // Never a usable gateway: 255.255.255.255 or an IPv4 address in 0.0.0.0/8 or 127.0.0.0/8; for
+    // IPv6 ::, ::1, multicast, and IPv4-mapped or IPv4-compatible addresses (the kernel takes the
+    // route, then the write fails or the gateway is never reachable on a link).
     bool isReservedForGateway() const;
 
     friend auto operator<=>(const IpAddress &, const IpAddress &) = default;

@@ -1,4 +1,5 @@
 #include "core/service_notifier.hpp"
+#include "core/text.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -30,11 +31,11 @@ ServiceNotifier::ServiceNotifier(EventLoop &loop)
     if (address[0] == '@')
         address[0] = '\0';
     if (address[0] != '/' && address[0] != '\0') {
-        spdlog::warn("NOTIFY_SOCKET={} is neither a path nor an abstract socket; not notifying systemd", path);
+        spdlog::warn("NOTIFY_SOCKET={} is neither a path nor an abstract socket; not notifying systemd", escaped(path));
         return;
     }
     if (address.size() >= sizeof(sockaddr_un::sun_path)) {
-        spdlog::warn("NOTIFY_SOCKET={} is too long; not notifying systemd", path);
+        spdlog::warn("NOTIFY_SOCKET={} is too long; not notifying systemd", escaped(path));
         return;
     }
     socket_ = UniqueFd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));

@@ -4,26 +4,27 @@
 
 namespace ifpin {
 
-std::string quote(std::string_view text)
+namespace {
+
+// The one rule: control bytes and DEL as \xNN, a backslash doubled; for quote() also '"' escaped and
+// bytes outside ASCII left alone (the configuration's own text may be UTF-8, as TOML allows).
+void appendEscaped(std::string &out, std::string_view text, bool forQuote)
 {
-    std::string result = "\"";
+    out.reserve(out.size() + text.size());
     for (char c : text) {
         auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            result += '\\';
-            result += c;
-        } else if (byte < 0x20 || byte == 0x7f) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\u%04X", byte);
-            result += escaped;
+        if (c == '\\' || (forQuote && c == '"')) {
+            out += '\\';
+            out += c;
+        } else if (byte < 0x20 || byte == 0x7f || (byte > 0x7f && !forQuote)) {
+            char hex[5];
+            std::snprintf(hex, sizeof hex, "\\x%02X", byte);
+            out += hex;
         } else {
-            result += c;
+            out += c;
         }
     }
-    return result + "\"";
 }
-
-namespace {
 
 template <typename Word>
 std::string joinAll(std::span<const Word> words)
@@ -38,6 +39,20 @@ std::string joinAll(std::span<const Word> words)
 }
 
 } // namespace
+
+std::string escaped(std::string_view text)
+{
+    std::string result;
+    appendEscaped(result, text, false);
+    return result;
+}
+
+std::string quote(std::string_view text)
+{
+    std::string result = "\"";
+    appendEscaped(result, text, true);
+    return result + "\"";
+}
 
 std::string joined(std::span<const std::string_view> words)
 {

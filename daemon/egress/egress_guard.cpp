@@ -37,12 +37,33 @@ std::optional<std::string> EgressGuard::run(const std::string &command, std::str
     return text;
 }
 
+std::vector<EgressRule> EgressGuard::readTable() const
+{
+    std::string output;
+    if (run(fmt::format("list table {} {}", egressTableFamily, egressTableName), &output))
+        return {}; // no table (the usual case at boot), or nftables is not there
+    try {
+        return egressRulesInTable(nlohmann::json::parse(output));
+    } catch (const std::exception &error) {
+        spdlog::warn("egress guard: cannot read the table an earlier ifpind left: {}", error.what());
+        return {};
+    }
+}
+
 void EgressGuard::apply(const Config &config)
 {
+    if (!tookOver_) {
+        // The table outlives ifpind (fail closed): its retired marks are ours to keep dropping.
+        rules_ = readTable();
+        tookOver_ = true;
+        if (!rules_.empty())
+            spdlog::info("egress guard: took over table {} {} with {} rule(s) from an earlier run", egressTableFamily,
+                         egressTableName, rules_.size());
+    }
     std::vector<std::pair<std::string, std::string>> roles;
     for (const auto &role : config.roles)
         roles.emplace_back(role.name, role.interface);
-    auto wanted = egressRules(roles);
+    auto wanted = planEgressRules(roles, rules_);
     // Unchanged rules are left alone (a rewrite would zero the counters), unless someone removed the
     // table (`nft flush ruleset`): a reload puts it back.
     if (active_ && wanted == rules_) {
@@ -52,8 +73,9 @@ void EgressGuard::apply(const Config &config)
                      egressTableName);
     }
     if (auto problem = run(egressRulesetScript(wanted))) {
+        // The transaction failed whole: the kernel's table (if any) is as it was, and rules_ still
+        // says what it holds, so the next try retires what it must.
         active_ = false;
-        rules_.clear();
         // One error per run of failures: the same cause would say the same at every change.
         if (!failureLogged_)
             spdlog::error("egress guard: cannot write nftables table {} {}: {}; egress is NOT guarded (sockets "
@@ -64,27 +86,35 @@ void EgressGuard::apply(const Config &config)
         return;
     }
     failureLogged_ = false;
-    everApplied_ = true;
     active_ = true;
     rules_ = std::move(wanted);
     std::string summary;
-    for (const auto &rule : rules_)
+    size_t retired = 0;
+    for (const auto &rule : rules_) {
+        if (rule.retired) {
+            ++retired;
+            continue;
+        }
         summary += fmt::format("{}{} {:#010x} on {}", summary.empty() ? "" : ", ", rule.role, rule.mark,
                                rule.interface);
+    }
+    for (const auto &rule : rules_)
+        if (rule.retired)
+            summary += fmt::format("{}{:#010x} of role {} retired (dropped everywhere)", summary.empty() ? "" : ", ",
+                                   rule.mark, rule.role);
     spdlog::info("egress guard: table {} {} written, {} rule(s){}{}", egressTableFamily, egressTableName,
-                 rules_.size(), summary.empty() ? "" : ": ", summary);
+                 rules_.size() - retired, summary.empty() ? "" : ": ", summary);
 }
 
 void EgressGuard::remove()
 {
-    if (!everApplied_)
+    if (!active_ && rules_.empty())
         return;
     if (auto problem = run(egressRemovalScript()))
         spdlog::error("egress guard: cannot remove table {} {}: {}", egressTableFamily, egressTableName, *problem);
     else
         spdlog::info("egress guard: table {} {} removed", egressTableFamily, egressTableName);
     active_ = false;
-    everApplied_ = false;
     rules_.clear();
 }
 
@@ -93,7 +123,7 @@ std::optional<uint32_t> EgressGuard::markOf(std::string_view role) const
     if (!active_)
         return std::nullopt;
     for (const auto &rule : rules_)
-        if (rule.role == role)
+        if (!rule.retired && rule.role == role)
             return rule.mark;
     return std::nullopt;
 }

@@ -1,4 +1,5 @@
 #include "kernel/kernel_watch.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -82,7 +83,7 @@ void KernelWatch::handle(const nlmsghdr *header)
         int ifindex = message->link.ifindex;
         bool followedBefore = follows(ifindex);
         if (kernel_.applyLink(*message)) {
-            spdlog::debug("link {} (#{}) {}: flags {:#x}", message->link.name, ifindex,
+            spdlog::debug("link {} (#{}) {}: flags {:#x}", escaped(message->link.name), ifindex,
                           message->removed ? "removed" : "changed", message->link.flags);
             // Taking a link down drops its IPv4 routes without a notification: read them again.
             if (!message->removed && (followedBefore || follows(ifindex)))

@@ -1,4 +1,5 @@
 #include "routes/route_policy.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -221,7 +222,7 @@ void RoutePolicy::reportOutranking(const RoutePlan &plan, const KernelState &ker
             for (const auto &role : entry.outrankedRoles)
                 roles += (roles.empty() ? "" : ", ") + role;
             spdlog::warn("a default route ifpind does not manage outranks role(s) {}: {}; left in place", roles,
-                         kernel.describe(entry.route));
+                         escaped(kernel.describe(entry.route))); // names the kernel's links
         }
     }
     outranking_ = plan.outranking;

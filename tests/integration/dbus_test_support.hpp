@@ -41,7 +41,7 @@ protected:
         if (HasFatalFailure())
             return;
         try {
-            bus_.emplace();
+            bus_.emplace(busOptions());
         } catch (const std::exception &error) {
             FAIL() << "cannot start the private bus: " << error.what();
         }
@@ -50,10 +50,16 @@ protected:
 
     void TearDown() override
     {
-        if (HasFailure() && bus_)
+        if (HasFailure() && bus_) {
             std::cout << "==== private dbus-daemon log ====\n" << bus_->log() << "==== end ====\n";
+            if (std::string polkit = bus_->polkitLog(); !polkit.empty())
+                std::cout << "==== polkitd log ====\n" << polkit << "==== end ====\n";
+        }
         LabTest::TearDown();
     }
+
+    // What the private bus runs besides dbus-daemon (polkitd); a suite overrides it.
+    virtual PrivateBusOptions busOptions() const { return {}; }
 
     PrivateBus &bus() { return *bus_; }
 

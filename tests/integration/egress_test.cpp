@@ -4,7 +4,8 @@
 // sendmsg() (which SO_BINDTODEVICE alone lets through on IPv4), IP_UNICAST_IF, bind() to media0's
 // address, and changing SO_MARK or SO_BINDTODEVICE. Nothing reaches the media gateway (its own SNMP
 // counters say), the drops are counted per role (in nftables, on D-Bus and in `ifpinctl status`),
-// and the table goes when ifpind exits cleanly. ifpind runs on a private bus (dbus_test_support.hpp).
+// and the table goes when ifpind exits with remove_routes_on_exit (and stays otherwise). ifpind runs
+// on a private bus (dbus_test_support.hpp).
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -47,18 +48,20 @@ protected:
         ASSERT_NO_THROW(probe_ = requiredEnv("IFPIN_EGRESS_PROBE"));
     }
 
-    std::string config(const std::string &mgmtInterface = "mgmt0", bool mgmtFirst = false) const
+    // extraDaemon: lines for [daemon], e.g. remove_routes_on_exit.
+    std::string config(const std::string &mgmtInterface = "mgmt0", bool mgmtFirst = false,
+                       const std::string &extraDaemon = "") const
     {
         std::string media = "\n[role.media]\ninterface = \"media0\"\nmetric = 100\ngateway4 = \"192.0.2.1\"\n";
         std::string mgmt = "\n[role.mgmt]\ninterface = \"" + mgmtInterface +
                            "\"\nmetric = 1000\ngateway4 = \"198.51.100.1\"\nallow_groups = [\"" +
                            std::to_string(allowedGroup) + "\"]\n";
-        return daemonSection() + (mgmtFirst ? mgmt + media : media + mgmt);
+        return daemonSection() + extraDaemon + (mgmtFirst ? mgmt + media : media + mgmt);
     }
 
-    void startDaemon()
+    void startDaemon(const std::string &extraDaemon = "")
     {
-        ASSERT_TRUE(BusLabTest::startDaemon(config()));
+        ASSERT_TRUE(BusLabTest::startDaemon(config("mgmt0", false, extraDaemon)));
         ASSERT_TRUE(eventually([&] { return std::filesystem::exists(socketPath_); })) << "no broker socket";
         ASSERT_TRUE(eventually([&] { return table().has_value(); }, [&] { return daemon().log(); }))
             << "no table inet ifpind";
@@ -167,9 +170,12 @@ TEST_F(Egress, OtherWaysOutFailOrStayOnMgmt)
     EXPECT_EQ(mediaDatagrams(), before) << "a datagram reached the media gateway";
 }
 
+// With remove_routes_on_exit, a clean exit removes the table; without it the table stays (the case
+// after this one).
 TEST_F(Egress, TableFollowsTheRolesAndGoesOnCleanExit)
 {
-    startDaemon();
+    const std::string removeOnExit = "remove_routes_on_exit = true\n";
+    startDaemon(removeOnExit);
     auto mgmt = ruleOf("mgmt");
     ASSERT_TRUE(mgmt.is_object()) << table()->dump();
     EXPECT_EQ(mgmt["mark"], markOf("mgmt"));
@@ -178,7 +184,7 @@ TEST_F(Egress, TableFollowsTheRolesAndGoesOnCleanExit)
     EXPECT_EQ(ruleOf("media")["oifname"], "media0");
 
     // A reload that moves mgmt and lists the roles the other way round: same marks, new interface.
-    daemon().reload(config("other0", true));
+    daemon().reload(config("other0", true, removeOnExit));
     EXPECT_TRUE(eventually([&] { return ruleOf("mgmt")["oifname"] == "other0"; },
                            [&] { return ruleOf("mgmt").dump() + "\n" + daemon().log(); }));
     EXPECT_EQ(ruleOf("mgmt")["mark"], markOf("mgmt"));
@@ -186,7 +192,7 @@ TEST_F(Egress, TableFollowsTheRolesAndGoesOnCleanExit)
 
     // Someone flushes it: the next reload writes it again.
     ASSERT_TRUE(lab().shellIn(lab().hostNamespace(), "nft delete table inet ifpind").ok());
-    daemon().reload(config("other0", true));
+    daemon().reload(config("other0", true, removeOnExit));
     EXPECT_TRUE(eventually([&] { return ruleOf("mgmt")["oifname"] == "other0"; },
                            [&] { return daemon().log(); }));
 
@@ -194,11 +200,28 @@ TEST_F(Egress, TableFollowsTheRolesAndGoesOnCleanExit)
     EXPECT_FALSE(table().has_value()) << "table inet ifpind is still there after a clean exit";
 }
 
+// Sockets handed out live on after ifpind stops: the table stays, as the routes do, and the next
+// ifpind takes it over (issue #15, item 4; the attack itself is EgressAttack.StopAndRestartLeaveNoGap).
+TEST_F(Egress, TableStaysAfterACleanExitWithoutRemoveRoutesOnExit)
+{
+    startDaemon();
+    auto before = ruleOf("mgmt");
+    ASSERT_TRUE(before.is_object());
+    EXPECT_EQ(daemon().stop(), 0);
+    EXPECT_EQ(ruleOf("mgmt"), before) << "table inet ifpind changed or went at a clean exit";
+    EXPECT_EQ(daemon().log().find("egress guard: table inet ifpind removed"), std::string::npos) << daemon().log();
+    daemon().start(lab(), config());
+    ASSERT_TRUE(daemon().waitReady());
+    EXPECT_NE(daemon().log().find("egress guard: took over table inet ifpind with 2 rule(s)"), std::string::npos)
+        << daemon().log();
+    EXPECT_EQ(ruleOf("mgmt")["mark"], before["mark"]);
+}
+
 // The removal at exit declares the table before deleting it, so that it succeeds when somebody has
 // deleted the table already; and it does remove a table that is there (the case above).
 TEST_F(Egress, RemovalWorksWhetherOrNotTheTableExists)
 {
-    startDaemon();
+    startDaemon("remove_routes_on_exit = true\n");
     ASSERT_TRUE(lab().shellIn(lab().hostNamespace(), "nft delete table inet ifpind").ok());
     EXPECT_EQ(daemon().stop(), 0);
     EXPECT_FALSE(table().has_value());

@@ -32,8 +32,9 @@ void writeFile(const std::string &path, const std::string &content)
         throw std::runtime_error("cannot write " + path);
 }
 
-// tools/private-system-bus.conf.in, the bus configuration the demo uses too, filled in.
-std::string busConfig(const std::string &socketPath)
+// tools/private-system-bus.conf.in, the bus configuration the demo uses too, filled in; with polkit,
+// plus polkitd's own policy, which lets user polkitd own its name.
+std::string busConfig(const std::string &socketPath, bool polkit)
 {
     std::string config = readFile(IFPIN_PRIVATE_BUS_CONF);
     if (config.empty())
@@ -44,6 +45,9 @@ std::string busConfig(const std::string &socketPath)
     };
     fill("@LISTEN@", socketPath);
     fill("@POLICY@", IFPIN_DBUS_POLICY);
+    if (polkit)
+        config.insert(config.rfind("</busconfig>"),
+                      "  <include>/usr/share/dbus-1/system.d/org.freedesktop.PolicyKit1.conf</include>\n");
     return config;
 }
 
@@ -79,7 +83,7 @@ std::vector<std::string> asCaller(const Caller &caller, std::vector<std::string>
 
 } // namespace
 
-PrivateBus::PrivateBus()
+PrivateBus::PrivateBus(PrivateBusOptions options) : options_(options)
 {
     char pattern[] = "/tmp/ifpin-bus.XXXXXX";
     if (!mkdtemp(pattern))
@@ -90,11 +94,27 @@ PrivateBus::PrivateBus()
     address_ = "unix:path=" + socketPath;
     configPath_ = dir_ + "/bus.conf";
     logPath_ = dir_ + "/dbus-daemon.log";
-    writeFile(configPath_, busConfig(socketPath));
+    writeFile(configPath_, busConfig(socketPath, options_.polkit || options_.polkitBusPolicy));
+    const std::string member = std::to_string(testMemberUid);
     writeFile(dir_ + "/passwd", readFile("/etc/passwd") + "ifpin-test:x:" + std::to_string(testUid) + ":" +
-                                    std::to_string(testUid) + ":ifpin test caller:/nonexistent:/usr/sbin/nologin\n");
+                                    std::to_string(testUid) + ":ifpin test caller:/nonexistent:/usr/sbin/nologin\n" +
+                                    "ifpin-test-member:x:" + member + ":" + member +
+                                    ":ifpin test admin group member:/nonexistent:/usr/sbin/nologin\n");
     writeFile(dir_ + "/group", readFile("/etc/group") + "ifpin-test:x:" + std::to_string(testUid) +
-                                   ":\nifpin-test-admin:x:" + std::to_string(testAdminGid) + ":\n");
+                                   ":\nifpin-test-member:x:" + member + ":\nifpin-test-admin:x:" +
+                                   std::to_string(testAdminGid) + ":ifpin-test-member\n");
+    if (options_.polkit || options_.polkitBusPolicy) {
+        // What polkitd reads, in place of the host's: Debian's actions plus ifpin's, and ifpin's rules.
+        for (const char *sub : {"/actions", "/rules.d", "/etc-rules.d"})
+            std::filesystem::create_directories(dir_ + sub);
+        std::error_code ignored;
+        for (const auto &entry : std::filesystem::directory_iterator("/usr/share/polkit-1/actions", ignored))
+            std::filesystem::copy_file(entry.path(), dir_ + "/actions/" + entry.path().filename().string(), ignored);
+        writeFile(dir_ + "/actions/org.ifpin1.policy", readFile(IFPIN_POLKIT_POLICY));
+        writeFile(dir_ + "/rules.d/50-ifpin.rules", readFile(IFPIN_POLKIT_RULES));
+        for (const char *sub : {"/actions", "/rules.d", "/etc-rules.d"})
+            std::filesystem::permissions(dir_ + sub, std::filesystem::perms(0755));
+    }
     if (const char *saved = std::getenv("DBUS_SYSTEM_BUS_ADDRESS"))
         savedAddress_ = saved;
     setenv("DBUS_SYSTEM_BUS_ADDRESS", address_.c_str(), 1);
@@ -124,9 +144,14 @@ void PrivateBus::start()
     const std::string socketPath = dir_ + "/system_bus_socket";
     std::filesystem::remove(socketPath);
     // unshare execs in place and sh execs dbus-daemon: the pid is the bus's.
+    std::string polkitFiles;
+    if (options_.polkit || options_.polkitBusPolicy)
+        polkitFiles = "mount --bind '" + dir_ + "/actions' /usr/share/polkit-1/actions && mount --bind '" + dir_ +
+                      "/rules.d' /usr/share/polkit-1/rules.d && mount --bind '" + dir_ +
+                      "/etc-rules.d' /etc/polkit-1/rules.d && ";
     const std::string script = "mount --bind '" + dir_ + "/passwd' /etc/passwd && mount --bind '" + dir_ +
-                               "/group' /etc/group && exec dbus-daemon --nofork --nopidfile --config-file='" +
-                               configPath_ + "'";
+                               "/group' /etc/group && " + polkitFiles +
+                               "exec dbus-daemon --nofork --nopidfile --config-file='" + configPath_ + "'";
     std::vector<std::string> argv{"unshare", "--mount", "--propagation", "private", "sh", "-c", script};
     // A test killed outright takes its bus with it (PR_SET_PDEATHSIG). The log is appended to, not
     // emptied, so after stop() and start() it holds every run's output.
@@ -144,10 +169,73 @@ void PrivateBus::start()
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    if (options_.polkit)
+        startPolkit();
+}
+
+std::vector<std::string> PrivateBus::inItsMountNamespace() const
+{
+    return {"nsenter", "--mount=/proc/" + std::to_string(pid_) + "/ns/mnt", "--"};
+}
+
+void PrivateBus::startPolkit()
+{
+    if (polkitPid_ > 0)
+        return;
+    // nsenter execs polkitd in place: the pid is polkitd's. It finds the bus in DBUS_SYSTEM_BUS_ADDRESS.
+    std::vector<std::string> argv = inItsMountNamespace();
+    argv.insert(argv.end(), {"/usr/lib/polkit-1/polkitd", "--no-debug"});
+    polkitPid_ = detail::spawnWithLog(argv, dir_ + "/polkitd.log", detail::LogFile::append);
+    auto until = Clock::now() + std::chrono::seconds(10);
+    while (true) {
+        auto owner = busctl({"call", "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                             "NameHasOwner", "s", "org.freedesktop.PolicyKit1"});
+        if (owner.ok() && owner.out.find("true") != std::string::npos)
+            return;
+        int status = 0;
+        if (waitpid(polkitPid_, &status, WNOHANG) == polkitPid_) {
+            polkitPid_ = -1;
+            throw std::runtime_error("polkitd exited at start: " + polkitLog());
+        }
+        if (Clock::now() > until)
+            throw std::runtime_error("polkitd did not appear on the bus within 10 s: " + polkitLog());
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+void PrivateBus::stopPolkit()
+{
+    if (polkitPid_ <= 0)
+        return;
+    kill(polkitPid_, SIGTERM);
+    int status = 0;
+    auto until = Clock::now() + std::chrono::seconds(5);
+    while (waitpid(polkitPid_, &status, WNOHANG) == 0) {
+        if (Clock::now() > until) {
+            kill(polkitPid_, SIGKILL);
+            waitpid(polkitPid_, &status, 0);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    polkitPid_ = -1;
+}
+
+void PrivateBus::addPolkitRules(const std::string &name, const std::string &javascript)
+{
+    const std::string path = dir_ + "/rules.d/" + name + ".rules";
+    writeFile(path, javascript);
+    std::filesystem::permissions(path, std::filesystem::perms(0644));
+}
+
+std::string PrivateBus::polkitLog() const
+{
+    return readFile(dir_ + "/polkitd.log");
 }
 
 void PrivateBus::stop()
 {
+    stopPolkit();
     if (pid_ <= 0)
         return;
     kill(pid_, SIGTERM);

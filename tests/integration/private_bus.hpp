@@ -5,8 +5,11 @@
 // destructor kills the bus and restores the variable.
 //
 // dbus-daemon refuses connections from a uid without a passwd entry, so the bus runs in a mount
-// namespace of its own in which /etc/passwd and /etc/group also hold the test account (uid and gid
-// 4242) and the test admin group (gid 4343). The host's files are never touched.
+// namespace of its own in which /etc/passwd and /etc/group also hold the test accounts (uid and gid
+// 4242; uid 4246, a member of the test admin group by NSS) and the test admin group (gid 4343). The
+// host's files are never touched. With polkit, Debian's polkitd runs on the bus too, in the same
+// mount namespace (it resolves users through NSS), with ifpin's actions and rules (polkit/) in
+// place of the host's.
 #pragma once
 
 #include <sys/types.h>
@@ -27,6 +30,7 @@ namespace ifpin::lab {
 
 inline constexpr uid_t testUid = 4242;       // a caller that is neither root nor an admin
 inline constexpr gid_t testAdminGid = 4343;  // give it with setpriv --groups to make 4242 an admin
+inline constexpr uid_t testMemberUid = 4246; // a member of 4343 by NSS (the bus's group file lists it)
 
 // Who runs a command on the bus: root, or the test uid with the given supplementary groups.
 struct Caller {
@@ -36,11 +40,18 @@ struct Caller {
     static Caller root() { return {}; }
     static Caller unprivileged() { return {testUid, {}}; }
     static Caller admin() { return {testUid, {testAdminGid}}; }
+    static Caller member() { return {testMemberUid, {}}; }
+};
+
+struct PrivateBusOptions {
+    bool polkit = false;          // run polkitd on the bus, with ifpin's polkit files
+    bool polkitBusPolicy = false; // polkitd's bus policy and files, polkitd not started (startPolkit, a fake)
 };
 
 class PrivateBus {
 public:
-    PrivateBus(); // started; throws with dbus-daemon's output when it does not come up
+    // Started; throws with dbus-daemon's (or polkitd's) output when it does not come up.
+    explicit PrivateBus(PrivateBusOptions options = {});
     ~PrivateBus();
     PrivateBus(const PrivateBus &) = delete;
     PrivateBus &operator=(const PrivateBus &) = delete;
@@ -50,6 +61,14 @@ public:
     void stop();
     void start();
     bool running() const { return pid_ > 0; }
+    // A launcher (DaemonProcess::setLauncher) that runs a program in the bus's mount namespace, where
+    // the test accounts exist: ifpind then finds them by NSS too.
+    std::vector<std::string> inItsMountNamespace() const;
+    // polkitd goes away, and comes back (with the files as they are then).
+    void stopPolkit();
+    void startPolkit();
+    // Rules for polkitd in addition to ifpin's (e.g. one that slows it down), as NAME.rules.
+    void addPolkitRules(const std::string &name, const std::string &javascript);
 
     // `busctl --address=ADDRESS ARGS...`, as caller (setpriv for the test uid).
     CommandResult busctl(const std::vector<std::string> &args, const Caller &caller = Caller::root()) const;
@@ -58,6 +77,7 @@ public:
     // True once org.ifpin1 has an owner.
     bool hasIfpind() const;
     std::string log() const; // dbus-daemon's output
+    std::string polkitLog() const;
 
 private:
     std::string dir_;
@@ -65,7 +85,9 @@ private:
     std::string configPath_;
     std::string logPath_;
     std::optional<std::string> savedAddress_;
+    PrivateBusOptions options_;
     pid_t pid_ = -1;
+    pid_t polkitPid_ = -1;
 };
 
 // PropertiesChanged signals of org.ifpin1.Role, recorded from the moment the constructor returns

@@ -12,7 +12,7 @@
 # Needs no root and touches nothing outside its temporary directory.
 #
 # Environment (set by tests/system/meson.build): MESON, BUILD_DIR, IFPIND, IFPINCTL, PREFIX, SYSCONFDIR,
-# SBINDIR, BINDIR, MANDIR, UNIT_DIR, SYSUSERS_DIR, TMPFILES_DIR, DBUS_SERVICE_DIR, DBUS_POLICY_DIR,
+# SBINDIR, BINDIR, MANDIR, DATADIR, UNIT_DIR, SYSUSERS_DIR, TMPFILES_DIR, DBUS_SERVICE_DIR, DBUS_POLICY_DIR,
 # BASH_COMPLETION_DIR.
 set -euo pipefail
 
@@ -52,6 +52,8 @@ expect_file "$DBUS_SERVICE_DIR/org.ifpin1.service"
 expect_file "$DBUS_POLICY_DIR/org.ifpin1.conf"
 expect_file "$SYSCONFDIR/ifpind/ifpind.toml"
 expect_file "$SYSCONFDIR/iproute2/rt_protos.d/ifpind.conf"
+expect_file "$DATADIR/polkit-1/actions/org.ifpin1.policy"
+expect_file "$DATADIR/polkit-1/rules.d/50-ifpin.rules"
 for page in man8/ifpind.8 man1/ifpinctl.1 man5/ifpind.toml.5 man3/libifpin.3; do
   expect_file "$MANDIR/$page"
 done
@@ -59,7 +61,8 @@ if [[ $PREFIX == /usr ]]; then
   # Debian's own places: what systemd, dbus-daemon, iproute2 and man read on Debian 12.
   for path in /etc/iproute2/rt_protos.d/ifpind.conf /etc/ifpind/ifpind.toml /usr/share/dbus-1/system.d/org.ifpin1.conf \
     /usr/share/dbus-1/system-services/org.ifpin1.service /usr/share/man/man8/ifpind.8 \
-    /usr/share/bash-completion/completions/ifpinctl; do
+    /usr/share/bash-completion/completions/ifpinctl \
+    /usr/share/polkit-1/actions/org.ifpin1.policy /usr/share/polkit-1/rules.d/50-ifpin.rules; do
     expect_file "$path"
   done
   [[ $UNIT_DIR == /lib/systemd/system || $UNIT_DIR == /usr/lib/systemd/system ]] ||
@@ -167,6 +170,23 @@ for line in '[D-BUS Service]' 'Name=org.ifpin1' 'User=root' 'SystemdService=ifpi
 done
 grep -qx 'BusName=org.ifpin1' "$dest$UNIT_DIR/ifpind.service" || fail "ifpind.service lacks BusName=org.ifpin1"
 grep -q '<allow own="org.ifpin1"/>' "$dest$DBUS_POLICY_DIR/org.ifpin1.conf" || fail "bus policy does not let ifpind own org.ifpin1"
+grep -qx 'LimitNOFILE=16384' "$dest$UNIT_DIR/ifpind.service" || fail "ifpind.service lacks LimitNOFILE=16384"
+
+# 6. polkit: the actions follow polkit's DTD, change-policy is never granted to an active session
+# without authentication (polkit 122 finds a session by pid), and the rules file is readable by all.
+policy=$dest$DATADIR/polkit-1/actions/org.ifpin1.policy
+if xmllint --noout --dtdvalid /usr/share/polkit-1/policyconfig-1.dtd "$policy" >"$work/xmllint.log" 2>&1; then
+  pass "org.ifpin1.policy follows polkit's DTD"
+else
+  sed 's/^/  /' "$work/xmllint.log" >&2
+  fail "org.ifpin1.policy is not valid"
+fi
+for action in org.ifpin1.change-policy org.ifpin1.open-socket; do
+  grep -q "<action id=\"$action\">" "$policy" || fail "org.ifpin1.policy lacks $action"
+done
+awk '/<action id="org.ifpin1.change-policy">/,/<\/action>/' "$policy" | grep -q '<allow_active>yes</allow_active>' &&
+  fail "change-policy is granted to an active session without authentication"
+[[ $(stat -c %a "$dest$DATADIR/polkit-1/rules.d/50-ifpin.rules") == 644 ]] || fail "50-ifpin.rules is not mode 644"
 
 if ((failures)); then
   echo "$failures check(s) failed" >&2

@@ -33,18 +33,22 @@ extern "C" {
  *
  * Returns the fd, or -1 with errno set:
  *   EACCES        the caller's uid and groups are not in the role's allow lists
+ *   EPERM         whoever listens on the socket path is not ifpind: its uid (SO_PEERCRED) is not
+ *                 root, or not $IFPIN_DAEMON_UID when that is set
  *   ENOENT        no such role, or no daemon socket at the path (ifpind not running)
  *   ECONNREFUSED  a daemon socket file exists but nobody listens (ifpind not running)
  *   ENODEV        the role's interface does not exist right now
  *   EINVAL        bad arguments (role empty or longer than 32 bytes, family, type, flags, count)
- *   EPROTO        malformed reply, or the daemon did not like the request
+ *   EPROTO        malformed reply, the daemon did not like the request, or it sent a socket of
+ *                 another family, type or protocol, or one bound to no interface
  *   ETIMEDOUT     the daemon did not answer within 10 seconds
  *   EAGAIN        the daemon is out of resources; try again
  *   others        from socket(2), connect(2), sendmsg(2) and recvmsg(2), or the daemon's socket(2)
  * ifpin_strerror_last() then says why, in words (the daemon's message when it sent one).
  *
  * The daemon is reached at $IFPIN_SOCKET (ignored in set-user-ID programs), else at
- * /run/ifpind/ifpind.sock. Thread-safe; one connection per call. */
+ * /run/ifpind/ifpind.sock, and must run as root, or as $IFPIN_DAEMON_UID (a decimal uid; ignored in
+ * set-user-ID programs too). Thread-safe; one connection per call. */
 IFPIN_PUBLIC int ifpin_socket(const char *role, int domain, int type, int protocol);
 
 /* The same for `count` (1..IFPIN_SOCKETS_MAX) sockets in one round trip: on success stores them in

@@ -208,6 +208,28 @@ TEST(Config, DuplicateInterfaceNamesTheFirstRole)
                                                    "interface eth0 is already used by role media")));
 }
 
+// Names the kernel would take but nftables or a log line would not (issue #15, items 6 and 7): "m*"
+// became a wildcard in the egress guard's rule and let a socket out of media9.
+TEST(Config, InterfaceNamesNftablesOrALogCannotTakeLiterally)
+{
+    struct Case {
+        std::string value;
+        std::string reason;
+    };
+    for (const auto &[value, reason] : std::initializer_list<Case>{
+             {"m*", "it contains '*', which nftables takes as a wildcard"},
+             {"*", "it contains '*'"},
+             {"e*th0", "it contains '*'"},
+             {"eth\\\\0", "which cannot stand in an nftables string"},
+             {"eth\\\"0", "which cannot stand in an nftables string"},
+             {"eth\\u001b[0", "it contains a control character"},
+             {"eth\\u007f", "it contains a control character"},
+         }) {
+        auto result = parse(roleOnly({"metric = 1", "interface = \"" + value + "\""}));
+        EXPECT_THAT(result.errors, ElementsAre(isError(3, "role.media.interface", reason))) << value;
+    }
+}
+
 // ---- metric ----
 
 TEST(Config, MetricIsRequired)
@@ -233,6 +255,24 @@ TEST(Config, DuplicateMetricNamesTheFirstRole)
                                "interface = \"eth1\"", "metric = 7"}));
     EXPECT_THAT(result.errors,
                 ElementsAre(isError(6, "role.mgmt.metric", "metric 7 is already used by role media")));
+}
+
+// IPv6 stores metric 0 as 1024: media at 1024 and mgmt at 0 became one multipath IPv6 default route
+// across both uplinks (issue #15, item 9).
+TEST(Config, MetricsZeroAnd1024AreOneIpv6Metric)
+{
+    for (auto [first, second] : {std::pair{"1024", "0"}, std::pair{"0", "1024"}}) {
+        auto result = parse(lines({"[role.media]", "interface = \"eth0\"", std::string("metric = ") + first,
+                                   "[role.mgmt]", "interface = \"eth1\"", std::string("metric = ") + second}));
+        EXPECT_THAT(result.errors,
+                    ElementsAre(isError(6, "role.mgmt.metric",
+                                        std::string("metric ") + second + " is already used by role media (its metric " +
+                                            first + ": IPv6 stores metric 0 as 1024)")));
+    }
+    EXPECT_THAT(parse(lines({"[role.media]", "interface = \"eth0\"", "metric = 0", "[role.mgmt]",
+                             "interface = \"eth1\"", "metric = 1023"}))
+                    .errors,
+                IsEmpty());
 }
 
 // ---- gateways ----
@@ -278,6 +318,31 @@ TEST(Config, GatewayThatCannotRoute)
                     ElementsAre(isError(4, key, "expected a unicast gateway address, got " + kind)))
             << line;
     }
+}
+
+// An IPv6 gateway that is an IPv4 address in disguise: accepted before, then every route write failed
+// and was retried for ever, saved and restored at restart (issue #15, item 9).
+TEST(Config, Ipv6GatewaysThatAreIpv4InDisguise)
+{
+    struct Case {
+        std::string address;
+        std::string kind;
+    };
+    for (const auto &[address, kind] : std::initializer_list<Case>{
+             {"::ffff:198.51.100.1", "an IPv4-mapped address (::ffff:198.51.100.1)"},
+             {"::ffff:127.0.0.1", "an IPv4-mapped address (::ffff:127.0.0.1)"},
+             {"::127.0.0.1", "a deprecated IPv4-compatible address (::127.0.0.1)"},
+             {"::198.51.100.1", "a deprecated IPv4-compatible address (::198.51.100.1)"},
+             {"::1", "a reserved address (::1)"},
+         }) {
+        auto result = parse(roleWith("gateway6 = \"" + address + "\""));
+        EXPECT_THAT(result.errors, ElementsAre(isError(4, "role.media.gateway6",
+                                                       "expected a unicast gateway address, got " + kind)))
+            << address;
+    }
+    EXPECT_THAT(parse(roleWith("gateway6 = \"::ffff:198.51.100.1\"")).errors.at(0).message,
+                HasSubstr("an IPv4 gateway goes in gateway4"));
+    EXPECT_THAT(parse(roleWith("gateway6 = \"2001:db8::ffff:1\"")).errors, IsEmpty());
 }
 
 // ---- daemon paths and log level ----

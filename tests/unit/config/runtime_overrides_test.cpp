@@ -86,6 +86,35 @@ TEST(RuntimeOverrides, BadEntriesAreSkippedOneByOne)
     EXPECT_EQ(parsed.overrides.at("mgmt").interface, "eth9");
 }
 
+// The state file is JSON, whose strings may hold any byte (issue #15, item 9): "x\u0000y" was taken as
+// an interface (and SO_BINDTODEVICE saw "x"), and a key with a terminal escape reached the log raw.
+TEST(RuntimeOverrides, NamesWithNulOrControlBytesAreSkipped)
+{
+    auto parsed = overridesFromJson(R"({"version": 1, "roles": {
+        "media": {"interface": "x\u0000y", "gateway4": "192.0.2.1\u0000junk"},
+        "mgmt": {"interface": "m*", "\u001b[2Jcolour": 1}}})");
+    EXPECT_FALSE(parsed.unusable);
+    EXPECT_THAT(parsed.skipped, testing::Contains(HasSubstr("roles.media.interface: expected an interface name")));
+    EXPECT_THAT(parsed.skipped, testing::Contains(HasSubstr("\"x\\x00y\": it contains a NUL byte")));
+    EXPECT_THAT(parsed.skipped, testing::Contains(HasSubstr("roles.media.gateway4: expected an IPv4 address")));
+    EXPECT_THAT(parsed.skipped, testing::Contains(HasSubstr("it contains '*', which nftables takes as a wildcard")));
+    EXPECT_THAT(parsed.skipped, testing::Contains("roles.mgmt.\\x1B[2Jcolour: unknown key"));
+    for (const auto &line : parsed.skipped)
+        EXPECT_EQ(line.find_first_of(std::string("\0\x1b\n", 3)), std::string::npos) << line;
+    EXPECT_THAT(parsed.overrides, IsEmpty());
+}
+
+TEST(RuntimeOverrides, Ipv6MetricZeroClashesWith1024)
+{
+    RuntimeOverrides overrides{{"mgmt", metricOf(0)}};
+    Config file = fileConfig();
+    file.roles[0].metric = 1024;
+    auto merged = mergeOverrides(file, overrides);
+    EXPECT_THAT(merged.dropped, ElementsAre(HasSubstr("runtime metric 0 of role mgmt rejected: metric 0 is already "
+                                                      "used by role media (its metric 1024: IPv6 stores metric 0 as 1024)")));
+    EXPECT_EQ(merged.config.roles.at(1).metric, 1000u);
+}
+
 TEST(RuntimeOverrides, MergeAppliesOverridesOverTheFile)
 {
     RuntimeOverrides overrides;

@@ -119,5 +119,27 @@ TEST(IpAddress, FamilyNames)
     EXPECT_EQ(addressLength(Family::inet6), 16u);
 }
 
+// A NUL ends inet_pton's string: what follows it must not be ignored (issue #15, item 9).
+TEST(IpAddress, TextWithANulIsNoAddress)
+{
+    using namespace std::string_literals;
+    EXPECT_FALSE(IpAddress::parse("192.0.2.1\0junk"s));
+    EXPECT_FALSE(IpAddress::parse(Family::inet6, "2001:db8::1\0"s));
+}
+
+TEST(IpAddress, Ipv4InIpv6ClothesIsNoGateway)
+{
+    EXPECT_TRUE(IpAddress::parse("::ffff:198.51.100.1").value().isV4Mapped());
+    EXPECT_TRUE(isReservedForGateway("::ffff:198.51.100.1"));
+    EXPECT_TRUE(isReservedForGateway("::ffff:127.0.0.1"));
+    EXPECT_TRUE(IpAddress::parse("::127.0.0.1").value().isV4Compatible());
+    EXPECT_TRUE(isReservedForGateway("::127.0.0.1"));
+    EXPECT_FALSE(IpAddress::parse("::1").value().isV4Compatible());
+    EXPECT_FALSE(IpAddress::parse("::").value().isV4Compatible());
+    EXPECT_FALSE(IpAddress::parse("198.51.100.1").value().isV4Mapped());
+    EXPECT_FALSE(isReservedForGateway("2001:db8::ffff:c633:6401"));
+    EXPECT_FALSE(isReservedForGateway("fe80::1"));
+}
+
 } // namespace
 } // namespace ifpin
