@@ -442,7 +442,10 @@ in_ct ifpinctl status | sed 's/^/    /'
 step "SIGKILL: systemd restarts ifpind, and the policy stays"
 old_pid=$(prop ifpind MainPID)
 restarts_before=$(prop ifpind NRestarts)
-in_ct systemctl kill --signal=KILL ifpind
+# The main process alone: ifpind has no other, and systemd 252 in this container now and then fails
+# the cgroup-wide kill with "Failed to send signal SIGKILL to auxiliary processes: Input/output
+# error" (about 1 run in 5) after it has killed the main process.
+in_ct systemctl kill --kill-who=main --signal=KILL ifpind
 wait_for 20 "a new ifpind" sh -c "p=\$(nsenter --target $leader --all systemctl show -p MainPID --value ifpind); [ \"\$p\" != 0 ] && [ \"\$p\" != $old_pid ] && [ \"\$(nsenter --target $leader --all systemctl is-active ifpind)\" = active ]"
 expect_eq "restarts counted" "$(prop ifpind NRestarts)" "$((restarts_before + 1))"
 routes_are "$expected4" || die "after the restart the routes are not as the policy says: $(in_ct ip route show default)"
