@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
-"""The lab's gateway server: tells a client which gateway answered.
+"""The lab's server: tells a client which namespace answered.
 
-Usage: lab-server.py NAME
+Usage: lab-server.py NAME [--http-port PORT] [--udp-port PORT] [ADDRESS ...]
 
-Answers on 203.0.113.10 and 2001:db8:ffff::10 (which must exist, on lo):
+Answers on each ADDRESS, by default 203.0.113.10 and 2001:db8:ffff::10 (which must exist, on lo);
+0.0.0.0 and :: listen on every address of the namespace, also those added later:
   TCP 80  HTTP/1.0: any GET (or HEAD) gets "200 OK" with the body "NAME\\n"; other methods get 405,
-          a malformed request 400; one request per connection.
-  UDP 7   every datagram is answered with "NAME\\n".
+          a malformed request 400; one request per connection. (--http-port PORT instead of 80.)
+  UDP 7   every datagram is answered with "NAME\\n". (--udp-port PORT instead; 0: no UDP.)
 One process, one selector loop, no threads. A bad or slow client costs one connection, never the
 server: requests are capped at 8 KiB and idle connections are closed after 10 s.
-Started by tools/lab.sh in each gateway namespace; stops on SIGTERM or SIGINT.
+Started by tools/lab.sh in each gateway namespace, and in the host namespace as "host" on TCP 8088
+of every address (the service that inbound connections reach); stops on SIGTERM or SIGINT.
 """
 
+import argparse
 import selectors
 import signal
 import socket
@@ -74,20 +77,21 @@ class Connection:
 
 
 class Server:
-    def __init__(self, name, addresses):
+    def __init__(self, name, addresses, http_port=HTTP_PORT, udp_port=ECHO_PORT):
         self.body = f"{name}\n".encode()
         self.selector = selectors.DefaultSelector()
         self.connections = {}
         self.stopping = False
         # UDP first: once TCP accepts (what lab.sh waits for), everything is bound.
-        for address in addresses:
-            udp = bound_socket(address, socket.SOCK_DGRAM, ECHO_PORT)
+        for address in addresses if udp_port else ():
+            udp = bound_socket(address, socket.SOCK_DGRAM, udp_port)
             self.selector.register(udp, selectors.EVENT_READ, self.on_datagram)
         for address in addresses:
-            tcp = bound_socket(address, socket.SOCK_STREAM, HTTP_PORT)
+            tcp = bound_socket(address, socket.SOCK_STREAM, http_port)
             tcp.listen(64)
             self.selector.register(tcp, selectors.EVENT_READ, self.on_accept)
-        log(f"answering '{name}' on {', '.join(addresses)} (TCP {HTTP_PORT}, UDP {ECHO_PORT})")
+        udp_text = f"UDP {udp_port}" if udp_port else "no UDP"
+        log(f"answering '{name}' on {', '.join(addresses)} (TCP {http_port}, {udp_text})")
 
     def on_datagram(self, sock, _events):
         while True:
@@ -161,11 +165,24 @@ class Server:
             self.close_idle()
 
 
+def port(text):
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text}")
+    return value
+
+
 def main(argv):
-    if len(argv) != 2 or not argv[1]:
-        print(__doc__, file=sys.stderr)
+    parser = argparse.ArgumentParser(prog="lab-server.py", usage=__doc__.split("\n\n")[1].removeprefix("Usage: "))
+    parser.add_argument("name")
+    parser.add_argument("--http-port", type=port, default=HTTP_PORT)
+    parser.add_argument("--udp-port", type=port, default=ECHO_PORT)
+    parser.add_argument("addresses", nargs="*", default=list(ADDRESSES))
+    args = parser.parse_intermixed_args(argv[1:])
+    if not args.name or args.http_port == 0:
+        parser.print_usage(sys.stderr)
         return 2
-    server = Server(argv[1], ADDRESSES)
+    server = Server(args.name, args.addresses, args.http_port, args.udp_port)
 
     def stop(_signum, _frame):
         server.stopping = True

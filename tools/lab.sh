@@ -22,18 +22,25 @@
 #   PREFIX-host                                   PREFIX-gwmedia
 #     media0 192.0.2.2/24 2001:db8:1::2/64  <---->  uplink0 192.0.2.1/24 2001:db8:1::1/64 fe80::1/64
 #                                                   lo 203.0.113.10/32 2001:db8:ffff::10/128
+#                                                      203.0.113.11/32 2001:db8:ffff::11/128
 #                                                   lab-server.py media (TCP 80 HTTP, UDP 7)
 #                                                 PREFIX-gwmgmt
 #     mgmt0 198.51.100.2/24 2001:db8:2::2/64 <--->  uplink0 198.51.100.1/24 2001:db8:2::1/64 fe80::1/64
 #                                                   lo 203.0.113.10/32 2001:db8:ffff::10/128
+#                                                      203.0.113.12/32 2001:db8:ffff::12/128
 #                                                   lab-server.py mgmt (TCP 80 HTTP, UDP 7)
 #     other0 203.0.113.65/26 2001:db8:3::2/64 <-> other1 (both in PREFIX-host; not managed by ifpind)
+#     lab-server.py host (TCP 8088 HTTP on every address of PREFIX-host)
 #
 # The host namespace starts with no default route (ifpind adds them), no IPv6 autoconfiguration
 # (accept_ra=0), no duplicate address detection and no forwarding; IPv6 addresses survive a link
 # down/up (keep_addr_on_down=1), as IPv4 addresses do, so a link flap tests ifpind alone. Both
 # gateways answer on the same addresses, so the answer ("media" or "mgmt") tells which uplink a
 # packet took. Each gateway has fe80::1 on its uplink0, to be used as a link-local IPv6 gateway.
+# Each gateway also has an address of its own on lo (.11/::11 behind media, .12/::12 behind mgmt):
+# a client there stands for a remote host that only that uplink reaches. The host namespace has no
+# route to them but its default routes, so an answer from the host to one of them goes wherever
+# the host's routing sends it, and tells whether answers leave through the uplink they came in on.
 #
 # The DNS servers (dnsmasq) answer svc.ifpin.test with 203.0.113.11 and 2001:db8:ffff::11 (media)
 # or 203.0.113.12 and 2001:db8:ffff::12 (mgmt), so the answer tells which uplink the query took.
@@ -51,6 +58,7 @@ readonly server="$script_dir/lab-server.py"
 readonly python=${IFPIN_LAB_PYTHON:-python3}
 readonly server_addr4=203.0.113.10
 readonly server_addr6=2001:db8:ffff::10
+readonly host_http_port=8088
 readonly ready_deadline_s=5
 declare -A server_pid=()
 
@@ -74,6 +82,9 @@ role_host4() { case $1 in media) echo 192.0.2.2/24 ;; mgmt) echo 198.51.100.2/24
 role_host6() { case $1 in media) echo 2001:db8:1::2/64 ;; mgmt) echo 2001:db8:2::2/64 ;; esac; }
 role_gw4() { case $1 in media) echo 192.0.2.1/24 ;; mgmt) echo 198.51.100.1/24 ;; esac; }
 role_gw6() { case $1 in media) echo 2001:db8:1::1/64 ;; mgmt) echo 2001:db8:2::1/64 ;; esac; }
+# The address only this gateway has: a remote client that only this uplink reaches.
+role_remote4() { case $1 in media) echo 203.0.113.11 ;; mgmt) echo 203.0.113.12 ;; esac; }
+role_remote6() { case $1 in media) echo 2001:db8:ffff::11 ;; mgmt) echo 2001:db8:ffff::12 ;; esac; }
 
 ns_exists() { [[ -e /run/netns/$1 ]]; }
 
@@ -108,25 +119,41 @@ make_gateway() {
   ip -n "$gw" link set lo up
   ip -n "$gw" addr add "$server_addr4/32" dev lo
   ip -n "$gw" addr add "$server_addr6/128" dev lo nodad
+  ip -n "$gw" addr add "$(role_remote4 "$role")/32" dev lo
+  ip -n "$gw" addr add "$(role_remote6 "$role")/128" dev lo nodad
   # setsid and plain-file stdio: the server outlives this script and holds none of its pipes.
   ip netns exec "$gw" setsid "$python" "$server" "$role" \
     </dev/null >>"$rundir/server-$role.log" 2>&1 &
   server_pid[$role]=$!
 }
 
-# True once the server of ROLE accepts TCP on both addresses (checked from inside its namespace).
+# The host's own service, on TCP 8088 of every address (those added later too), answering "host".
+start_host_server() {
+  local prefix=$1 rundir="${TMPDIR:-/tmp}/ifpin-lab.$1"
+  ip netns exec "$prefix-host" setsid "$python" "$server" host --http-port "$host_http_port" --udp-port 0 \
+    0.0.0.0 :: </dev/null >>"$rundir/server-host.log" 2>&1 &
+  server_pid[host]=$!
+}
+
+# True once the server of ROLE (media, mgmt or host) accepts TCP on both families (checked from
+# inside its namespace).
 server_ready() {
-  local gw=$1
-  ip netns exec "$gw" bash -c "exec 3<>/dev/tcp/$server_addr4/80 && exec 4<>/dev/tcp/$server_addr6/80" \
-    2>/dev/null
+  local prefix=$1 role=$2
+  if [[ $role == host ]]; then
+    ip netns exec "$prefix-host" bash -c \
+      "exec 3<>/dev/tcp/127.0.0.1/$host_http_port && exec 4<>/dev/tcp/::1/$host_http_port" 2>/dev/null
+  else
+    ip netns exec "$prefix-gw$role" bash -c \
+      "exec 3<>/dev/tcp/$server_addr4/80 && exec 4<>/dev/tcp/$server_addr6/80" 2>/dev/null
+  fi
 }
 
 wait_servers() {
   local prefix=$1 role deadline=$((SECONDS + ready_deadline_s)) pending
   while :; do
     pending=()
-    for role in media mgmt; do
-      server_ready "$prefix-gw$role" || pending+=("$role")
+    for role in media mgmt host; do
+      server_ready "$prefix" "$role" || pending+=("$role")
     done
     ((${#pending[@]} == 0)) && return 0
     local gone=()
@@ -136,7 +163,7 @@ wait_servers() {
     if ((${#gone[@]})) || ((SECONDS >= deadline)); then
       ((${#gone[@]})) && pending=("${gone[@]}")
       for role in "${pending[@]}"; do
-        echo "lab.sh: server in $prefix-gw$role not accepting on $server_addr4:80 and [$server_addr6]:80 (exited, or not within ${ready_deadline_s}s); its log:" >&2
+        echo "lab.sh: server $role of $prefix not accepting TCP on both families (exited, or not within ${ready_deadline_s}s); its log:" >&2
         sed 's/^/  /' "${TMPDIR:-/tmp}/ifpin-lab.$prefix/server-$role.log" >&2 || true
       done
       return 1
@@ -183,6 +210,7 @@ cmd_up() {
   ip -n "$host" link set other1 up
   ip -n "$host" link set other0 up
 
+  start_host_server "$prefix"
   wait_servers "$prefix"
   trap - EXIT
 }
