@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 Daemon::Daemon(DaemonOptions options, Config config)
     : options_(std::move(options)), layers_(config), policy_(IFPIN_RT_PROTOCOL), kernel_(config.daemon.table),
       notifier_(loop_),
-      kernelWatch_(loop_, requests_, kernel_, options_.netlinkReceiveBuffer,
+      kernelWatch_(loop_, requests_, kernel_, options_.netlinkReceiveBuffer, IFPIN_RT_PROTOCOL,
                    [this] { scheduleReconcile(ReconcileTrigger::kernel); }),
       writer_(requests_),
       brokerRefusals_(loop_, "refused broker requests"),

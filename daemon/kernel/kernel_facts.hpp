@@ -1,5 +1,6 @@
 // What ifpind knows about the kernel: plain values decoded from rtnetlink messages.
-// Only default routes of the managed table are ever held, never the whole route table.
+// Only default routes of the managed table and of the roles' reply tables are ever held, never the
+// whole route table; only the addresses of the roles' interfaces; only ifpind's own policy rules.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +40,42 @@ struct RouteFact {
 // "default via 192.0.2.1 dev media0 metric 100 proto 241", as ip(8) would show it (with the
 // protocol's number): for logs and the D-Bus OutrankedBy property.
 std::string describe(const RouteFact &route, std::string_view device);
+
+// One address of an interface, as RTM_NEWADDR reports it.
+struct AddressFact {
+    int ifindex = 0;
+    IpAddress address;         // IFA_LOCAL, else IFA_ADDRESS (they differ on point-to-point links)
+    uint8_t prefixLength = 0;
+    uint8_t scope = 0;         // RT_SCOPE_*: universe, site, link (fe80::/10), host
+    uint32_t flags = 0;        // IFA_F_*, from IFA_FLAGS when the kernel sends it (bits above 8)
+
+    // Not tentative (unless optimistic, which may be used while DAD runs) and not DAD-failed: the
+    // kernel would use it as a source now.
+    bool usable() const;
+    // The same address of the same interface (the key the kernel keeps it under).
+    bool sameAddress(const AddressFact &other) const
+    {
+        return ifindex == other.ifindex && address == other.address && prefixLength == other.prefixLength;
+    }
+    friend bool operator==(const AddressFact &, const AddressFact &) = default;
+};
+
+// One policy rule of the two kinds ifpind writes (ip-rule(8)): "from SOURCE lookup TABLE" and
+// "from all lookup TABLE suppress_prefixlength N", at a priority, with a protocol.
+struct RuleFact {
+    Family family = Family::inet;
+    uint32_t priority = 0;
+    uint32_t table = 0;
+    std::optional<IpAddress> source;               // one address (/32, /128); empty: from all
+    std::optional<uint32_t> suppressPrefixLength;  // FRA_SUPPRESS_PREFIXLEN
+    uint8_t protocol = 0;                          // FRA_PROTOCOL
+
+    friend bool operator==(const RuleFact &, const RuleFact &) = default;
+};
+
+// "32002: from 198.51.100.2 lookup 1002 proto 241", as `ip -N rule` shows it (with numbers): for
+// logs and the D-Bus ReplyRules properties.
+std::string describe(const RuleFact &rule);
 
 struct LinkFact {
     int ifindex = 0;

@@ -11,6 +11,13 @@ void KernelState::setTable(uint32_t table)
     table_ = table;
 }
 
+std::vector<RouteFact> *KernelState::routesOfTable(uint32_t table)
+{
+    if (table == table_)
+        return &routes_;
+    return replyTables_.contains(table) ? &replyRoutes_ : nullptr;
+}
+
 void KernelState::replaceLinks(std::vector<LinkFact> links)
 {
     links_.clear();
@@ -24,6 +31,7 @@ bool KernelState::applyLink(const LinkMessage &message)
     if (message.removed) {
         bool known = links_.erase(incoming.ifindex) > 0;
         forgetRoutesOf(incoming.ifindex);
+        forgetAddressesOf(incoming.ifindex);
         return known;
     }
     auto [it, inserted] = links_.try_emplace(incoming.ifindex, incoming);
@@ -78,13 +86,14 @@ bool KernelState::applyRoute(const RouteMessage &message)
 {
     bool changed = false;
     for (const auto &route : message.routes) {
-        if (route.table != table_)
+        std::vector<RouteFact> *routes = routesOfTable(route.table);
+        if (!routes)
             continue;
         auto same = [&](const RouteFact &known) { return known.sameRoute(route); };
         if (message.removed) {
-            changed |= std::erase_if(routes_, same) > 0;
-        } else if (std::find_if(routes_.begin(), routes_.end(), same) == routes_.end()) {
-            routes_.push_back(route);
+            changed |= std::erase_if(*routes, same) > 0;
+        } else if (std::find_if(routes->begin(), routes->end(), same) == routes->end()) {
+            routes->push_back(route);
             changed = true;
         }
     }
@@ -103,7 +112,94 @@ void KernelState::noteRemoved(const RouteFact &route)
 
 void KernelState::forgetRoutesOf(int ifindex)
 {
-    std::erase_if(routes_, [&](const RouteFact &route) { return route.ifindex == ifindex; });
+    auto on = [&](const RouteFact &route) { return route.ifindex == ifindex; };
+    std::erase_if(routes_, on);
+    std::erase_if(replyRoutes_, on);
+}
+
+void KernelState::setReplyTables(std::set<uint32_t> tables)
+{
+    tables.erase(table_); // the managed table's routes are held apart (config/ never lets them meet)
+    std::erase_if(replyRoutes_, [&](const RouteFact &route) { return !tables.contains(route.table); });
+    replyTables_ = std::move(tables);
+}
+
+void KernelState::replaceReplyRoutes(uint32_t table, Family family, int ifindex, const std::vector<RouteFact> &dumped)
+{
+    if (!replyTables_.contains(table))
+        return;
+    std::erase_if(replyRoutes_, [&](const RouteFact &route) {
+        return route.table == table && route.family == family && (ifindex == 0 || route.ifindex == ifindex);
+    });
+    for (const auto &route : dumped)
+        if (route.table == table && route.family == family)
+            replyRoutes_.push_back(route);
+}
+
+std::vector<AddressFact> KernelState::addressesOf(int ifindex) const
+{
+    std::vector<AddressFact> found;
+    for (const auto &address : addresses_)
+        if (address.ifindex == ifindex)
+            found.push_back(address);
+    return found;
+}
+
+void KernelState::replaceAddresses(int ifindex, Family family, const std::vector<AddressFact> &dumped)
+{
+    std::erase_if(addresses_, [&](const AddressFact &address) {
+        return address.ifindex == ifindex && address.address.family() == family;
+    });
+    for (const auto &address : dumped)
+        if (address.ifindex == ifindex && address.address.family() == family)
+            addresses_.push_back(address);
+}
+
+bool KernelState::applyAddress(bool removed, const AddressFact &address)
+{
+    auto known = std::find_if(addresses_.begin(), addresses_.end(),
+                              [&](const AddressFact &held) { return held.sameAddress(address); });
+    if (removed) {
+        if (known == addresses_.end())
+            return false;
+        addresses_.erase(known);
+        return true;
+    }
+    if (known == addresses_.end()) {
+        addresses_.push_back(address);
+        return true;
+    }
+    bool changed = *known != address; // DAD finished, the address deprecated...
+    *known = address;
+    return changed;
+}
+
+void KernelState::forgetAddressesOf(int ifindex)
+{
+    std::erase_if(addresses_, [&](const AddressFact &address) { return address.ifindex == ifindex; });
+}
+
+void KernelState::replaceRules(Family family, const std::vector<RuleFact> &dumped)
+{
+    std::erase_if(rules_, [&](const RuleFact &rule) { return rule.family == family; });
+    for (const auto &rule : dumped)
+        if (rule.family == family)
+            applyRule(false, rule);
+}
+
+bool KernelState::applyRule(bool removed, const RuleFact &rule)
+{
+    auto known = std::find(rules_.begin(), rules_.end(), rule);
+    if (removed) {
+        if (known == rules_.end())
+            return false;
+        rules_.erase(known);
+        return true;
+    }
+    if (known != rules_.end())
+        return false;
+    rules_.push_back(rule);
+    return true;
 }
 
 } // namespace ifpin

@@ -1,10 +1,13 @@
-// The kernel facts ifpind follows: every link (name, flags) and the default routes of the managed
-// table. Fed by dumps and by events; each event carries the full state of its key, so applying
-// events after a dump, in order, always converges on what the kernel holds.
+// The kernel facts ifpind follows: every link (name, flags), the default routes of the managed
+// table and of the roles' reply tables, the addresses of the roles' interfaces, and ifpind's own
+// policy rules. Fed by dumps and by events; each event carries the full state of its key, so
+// applying events after a dump, in order, always converges on what the kernel holds. What is worth
+// holding (which links' addresses, which rules) is KernelWatch's to decide; this holds what it gets.
 #pragma once
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,10 +49,39 @@ public:
     // A deleted interface takes all its routes with it, without a notification per route.
     void forgetRoutesOf(int ifindex);
 
+    // --- default routes of the reply tables (the roles' own tables, for return routing)
+    const std::set<uint32_t> &replyTables() const { return replyTables_; }
+    // Routes of tables that are no longer followed are dropped.
+    void setReplyTables(std::set<uint32_t> tables);
+    const std::vector<RouteFact> &replyRoutes() const { return replyRoutes_; }
+    // Replaces the routes of one reply table and family (of one interface when ifindex != 0).
+    void replaceReplyRoutes(uint32_t table, Family family, int ifindex, const std::vector<RouteFact> &dumped);
+    // applyRoute(), noteAdded() and noteRemoved() take routes of the reply tables too.
+
+    // --- addresses of the interfaces KernelWatch follows
+    const std::vector<AddressFact> &addresses() const { return addresses_; }
+    std::vector<AddressFact> addressesOf(int ifindex) const;
+    void replaceAddresses(int ifindex, Family family, const std::vector<AddressFact> &dumped);
+    // Returns true when the set changed (an address came, went, or its flags or scope changed).
+    bool applyAddress(bool removed, const AddressFact &address);
+    void forgetAddressesOf(int ifindex);
+
+    // --- ifpind's own policy rules (no copy of anybody else's)
+    const std::vector<RuleFact> &rules() const { return rules_; }
+    void replaceRules(Family family, const std::vector<RuleFact> &dumped);
+    // Returns true when the set changed. Identical rules are held once.
+    bool applyRule(bool removed, const RuleFact &rule);
+
 private:
+    std::vector<RouteFact> *routesOfTable(uint32_t table);
+
     uint32_t table_;
     std::map<int, LinkFact> links_;
     std::vector<RouteFact> routes_;
+    std::set<uint32_t> replyTables_;
+    std::vector<RouteFact> replyRoutes_;
+    std::vector<AddressFact> addresses_;
+    std::vector<RuleFact> rules_;
 };
 
 } // namespace ifpin

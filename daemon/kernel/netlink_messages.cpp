@@ -3,11 +3,14 @@
 #include <cstring>
 #include <limits>
 
+#include <linux/fib_rules.h>
 #include <linux/if.h>
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <netlink/route/route.h>
+#include <netlink/route/rule.h>
 
 namespace ifpin {
 
@@ -164,7 +167,104 @@ std::optional<AddressMessage> decodeAddressMessage(const nlmsghdr *header)
     auto family = familyFromAf(ifa->ifa_family);
     if (!family)
         return std::nullopt;
-    return AddressMessage{header->nlmsg_type == RTM_DELADDR, *family, static_cast<int>(ifa->ifa_index)};
+    AddressMessage message{header->nlmsg_type == RTM_DELADDR, *family, static_cast<int>(ifa->ifa_index), {}};
+
+    // Without a trustworthy address the message still says that the interface's addresses changed.
+    nlattr *attributes[IFA_MAX + 1];
+    nla_policy addressPolicy[IFA_MAX + 1] = {};
+    addressPolicy[IFA_FLAGS].type = NLA_U32;
+    if (!attributesFillMessage(header, sizeof(ifaddrmsg)) ||
+        nlmsg_parse(const_cast<nlmsghdr *>(header), sizeof(ifaddrmsg), attributes, IFA_MAX, addressPolicy) < 0)
+        return message;
+    // On a point-to-point link IFA_ADDRESS is the peer's; IFA_LOCAL is always ours when present.
+    auto address = addressAttribute(*family, attributes[IFA_LOCAL]);
+    if (!address)
+        address = addressAttribute(*family, attributes[IFA_ADDRESS]);
+    if (address)
+        message.address = AddressFact{message.ifindex, *address, ifa->ifa_prefixlen, ifa->ifa_scope,
+                                      u32Attribute(attributes[IFA_FLAGS]).value_or(ifa->ifa_flags)};
+    return message;
+}
+
+namespace {
+
+// The kernel's "not set" of FRA_SUPPRESS_PREFIXLEN and FRA_SUPPRESS_IFGROUP (-1 in a u32). It
+// sends FRA_SUPPRESS_PREFIXLEN with every rule, set or not.
+constexpr uint32_t suppressNotSet = 0xffffffff;
+
+// Whether an attribute of a rule leaves it one of ifpind's kinds: those ifpind writes, and a
+// suppressor that says "not set". Any other one is a selector (or an action) ifpind never writes.
+// FRA_FWMARK and FRA_FWMASK come only with a mark, so they are not in a rule of ifpind's either.
+bool isPlainRuleAttribute(const nlattr *attribute)
+{
+    switch (nla_type(attribute)) {
+    case FRA_PRIORITY:
+    case FRA_TABLE:
+    case FRA_SRC:
+    case FRA_SUPPRESS_PREFIXLEN:
+    case FRA_PROTOCOL:
+        return true;
+    case FRA_SUPPRESS_IFGROUP:
+        return nla_len(attribute) == sizeof(uint32_t) && nla_get_u32(const_cast<nlattr *>(attribute)) == suppressNotSet;
+    default:
+        return false;
+    }
+}
+
+std::optional<RuleFact> plainRule(const fib_rule_hdr &frh, Family family, nlattr *const *attributes,
+                                  const nlmsghdr *header)
+{
+    if (frh.action != FR_ACT_TO_TBL || frh.dst_len != 0 || frh.tos != 0 || (frh.flags & FIB_RULE_INVERT))
+        return std::nullopt;
+    // Walked by hand: nlmsg_parse skips types above this build's FRA_MAX, and a newer kernel's
+    // selectors (DSCP, flow labels) must not pass for nothing.
+    int remaining = nlmsg_attrlen(header, sizeof(fib_rule_hdr));
+    for (const nlattr *attribute = nlmsg_attrdata(header, sizeof(fib_rule_hdr)); nla_ok(attribute, remaining);
+         attribute = nla_next(attribute, &remaining))
+        if (!isPlainRuleAttribute(attribute))
+            return std::nullopt;
+    RuleFact rule;
+    rule.family = family;
+    rule.priority = u32Attribute(attributes[FRA_PRIORITY]).value_or(0);
+    rule.table = u32Attribute(attributes[FRA_TABLE]).value_or(frh.table);
+    if (frh.src_len != 0) {
+        rule.source = addressAttribute(family, attributes[FRA_SRC]);
+        if (!rule.source || frh.src_len != addressLength(family) * 8)
+            return std::nullopt; // a subnet: not a rule of ifpind's
+    }
+    rule.suppressPrefixLength = u32Attribute(attributes[FRA_SUPPRESS_PREFIXLEN]);
+    if (rule.suppressPrefixLength == suppressNotSet)
+        rule.suppressPrefixLength.reset();
+    rule.protocol = attributes[FRA_PROTOCOL] ? nla_get_u8(attributes[FRA_PROTOCOL]) : 0;
+    return rule;
+}
+
+} // namespace
+
+std::optional<RuleMessage> decodeRuleMessage(const nlmsghdr *header)
+{
+    if (header->nlmsg_type != RTM_NEWRULE && header->nlmsg_type != RTM_DELRULE)
+        return std::nullopt;
+    auto frh = payloadOf<fib_rule_hdr>(header);
+    if (!frh)
+        return std::nullopt;
+    auto family = familyFromAf(frh->family);
+    if (!family)
+        return std::nullopt;
+    nlattr *attributes[FRA_MAX + 1];
+    nla_policy rulePolicy[FRA_MAX + 1] = {};
+    rulePolicy[FRA_PRIORITY].type = NLA_U32;
+    rulePolicy[FRA_TABLE].type = NLA_U32;
+    rulePolicy[FRA_SUPPRESS_PREFIXLEN].type = NLA_U32;
+    rulePolicy[FRA_PROTOCOL].type = NLA_U8;
+    if (!attributesFillMessage(header, sizeof(fib_rule_hdr)) ||
+        nlmsg_parse(const_cast<nlmsghdr *>(header), sizeof(fib_rule_hdr), attributes, FRA_MAX, rulePolicy) < 0)
+        return std::nullopt;
+    RuleMessage message;
+    message.removed = header->nlmsg_type == RTM_DELRULE;
+    message.protocol = attributes[FRA_PROTOCOL] ? nla_get_u8(attributes[FRA_PROTOCOL]) : 0;
+    message.rule = plainRule(*frh, *family, attributes, header);
+    return message;
 }
 
 std::optional<NetlinkAck> decodeAck(const nlmsghdr *header)
@@ -232,6 +332,27 @@ NlMsgPtr buildLinkDumpRequest()
     return msg;
 }
 
+NlMsgPtr buildAddressDumpRequest(Family family, int ifindex)
+{
+    NlMsgPtr msg(nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP));
+    ifaddrmsg header{};
+    header.ifa_family = static_cast<uint8_t>(family);
+    header.ifa_index = static_cast<uint32_t>(ifindex);
+    if (!msg || nlmsg_append(msg.get(), &header, sizeof header, NLMSG_ALIGNTO) < 0)
+        throw std::bad_alloc();
+    return msg;
+}
+
+NlMsgPtr buildRuleDumpRequest(Family family)
+{
+    NlMsgPtr msg(nlmsg_alloc_simple(RTM_GETRULE, NLM_F_DUMP));
+    fib_rule_hdr header{};
+    header.family = static_cast<uint8_t>(family);
+    if (!msg || nlmsg_append(msg.get(), &header, sizeof header, NLMSG_ALIGNTO) < 0)
+        throw std::bad_alloc();
+    return msg;
+}
+
 namespace {
 
 struct RouteDeleter {
@@ -278,7 +399,61 @@ std::unique_ptr<rtnl_route, RouteDeleter> toLibnlRoute(const RouteFact &fact)
     return route;
 }
 
+struct RuleDeleter {
+    void operator()(rtnl_rule *rule) const { rtnl_rule_put(rule); }
+};
+
+// The libnl-route object for one rule of ifpind's kinds.
+std::unique_ptr<rtnl_rule, RuleDeleter> toLibnlRule(const RuleFact &fact)
+{
+    std::unique_ptr<rtnl_rule, RuleDeleter> rule(rtnl_rule_alloc());
+    if (!rule)
+        throw std::bad_alloc();
+    rtnl_rule_set_family(rule.get(), static_cast<int>(fact.family));
+    rtnl_rule_set_prio(rule.get(), fact.priority);
+    rtnl_rule_set_table(rule.get(), fact.table);
+    rtnl_rule_set_action(rule.get(), FR_ACT_TO_TBL);
+    if (rtnl_rule_set_protocol(rule.get(), fact.protocol) < 0)
+        throw std::bad_alloc();
+    if (fact.source && fact.source->family() == fact.family) {
+        auto source = toNlAddress(fact.family, fact.source->bytes()); // a whole address: /32 or /128
+        if (rtnl_rule_set_src(rule.get(), source.get()) < 0)
+            throw std::bad_alloc();
+    }
+    return rule;
+}
+
+// What libnl-route cannot say: suppress_prefixlength (an attribute it has no setter for), and the
+// header's table byte, which it fills with the table's low 8 bits where the kernel expects
+// RT_TABLE_UNSPEC when FRA_TABLE carries a larger table.
+NlMsgPtr completeRuleRequest(nl_msg *built, const RuleFact &rule)
+{
+    NlMsgPtr msg(built);
+    auto header = static_cast<fib_rule_hdr *>(nlmsg_data(nlmsg_hdr(msg.get())));
+    header->table = rule.table < 256 ? static_cast<uint8_t>(rule.table) : static_cast<uint8_t>(RT_TABLE_UNSPEC);
+    if (rule.suppressPrefixLength &&
+        nla_put_u32(msg.get(), FRA_SUPPRESS_PREFIXLEN, *rule.suppressPrefixLength) < 0)
+        throw std::bad_alloc();
+    return msg;
+}
+
 } // namespace
+
+NlMsgPtr buildRuleAddRequest(const RuleFact &rule)
+{
+    nl_msg *msg = nullptr;
+    if (rtnl_rule_build_add_request(toLibnlRule(rule).get(), NLM_F_CREATE | NLM_F_EXCL, &msg) < 0)
+        throw std::bad_alloc();
+    return completeRuleRequest(msg, rule);
+}
+
+NlMsgPtr buildRuleDeleteRequest(const RuleFact &rule)
+{
+    nl_msg *msg = nullptr;
+    if (rtnl_rule_build_delete_request(toLibnlRule(rule).get(), 0, &msg) < 0)
+        throw std::bad_alloc();
+    return completeRuleRequest(msg, rule);
+}
 
 NlMsgPtr buildRouteAddRequest(const RouteFact &route, bool replace)
 {

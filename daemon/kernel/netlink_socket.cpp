@@ -155,7 +155,8 @@ RtnlEventSocket::RtnlEventSocket(int receiveBuffer) : sock_(openRouteSocket()), 
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
     attachDefaultRouteFilter(fd);
     if (int err = nl_socket_add_memberships(sock_.get(), RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
-                                            RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, 0);
+                                            RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE,
+                                            RTNLGRP_IPV6_RULE, 0);
         err < 0)
         throw NetlinkError(std::string("cannot subscribe to rtnetlink events: ") + nl_geterror(err), EIO);
     nl_socket_set_nonblocking(sock_.get());

@@ -1,5 +1,6 @@
-// rtnetlink sockets: a blocking one for dumps and route writes, and a non-blocking one subscribed to
-// link, address and route events. Received bytes are walked in place: nothing is allocated per message.
+// rtnetlink sockets: a blocking one for dumps and route and rule writes, and a non-blocking one
+// subscribed to link, address, route and rule events. Received bytes are walked in place: nothing
+// is allocated per message.
 #pragma once
 
 #include <functional>
@@ -52,8 +53,9 @@ private:
     std::vector<uint8_t> buffer_;
 };
 
-// Subscribed to RTNLGRP_LINK, IPv4/IPv6 address and route groups. A socket filter in the kernel drops
-// route events that are not default routes, so route churn elsewhere costs ifpind no wake-up at all.
+// Subscribed to RTNLGRP_LINK, IPv4/IPv6 address, route and rule groups. A socket filter in the kernel
+// drops route events that are not default routes, so route churn elsewhere costs ifpind no wake-up at
+// all. Rule events pass (rules change rarely, and a deleted rule of ifpind's must be seen at once).
 class RtnlEventSocket {
 public:
     // receiveBuffer: bytes the kernel may queue for us (SO_RCVBUFFORCE, falling back to SO_RCVBUF).
