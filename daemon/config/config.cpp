@@ -7,6 +7,7 @@
 
 #include <toml++/toml.h>
 
+#include "config/return_routing.hpp"
 #include "config/role_clash.hpp"
 #include "config/toml_reader.hpp"
 #include "core/text.hpp"
@@ -25,36 +26,45 @@ using namespace value_checks;
 using namespace toml_reader;
 
 constexpr std::array<std::string_view, 2> topLevelKeys{"daemon", "role"};
-constexpr std::array<std::string_view, 6> daemonKeys{
-    "socket", "state_directory", "table", "remove_routes_on_exit", "log_level", "admin_group"};
-constexpr std::array<std::string_view, 6> roleKeys{
-    "interface", "metric", "gateway4", "gateway6", "allow_users", "allow_groups"};
+constexpr std::array<std::string_view, 7> daemonKeys{
+    "socket", "state_directory", "table", "remove_routes_on_exit", "log_level", "admin_group", "main_rule_priority"};
+constexpr std::array<std::string_view, 9> roleKeys{
+    "interface",    "metric",         "gateway4",    "gateway6",      "allow_users",
+    "allow_groups", "return_routing", "reply_table", "reply_priority"};
 
 // A config file is a few hundred bytes; the limit keeps a wrong path (a log, a device) harmless.
 constexpr size_t maxConfigFileSize = 1024 * 1024;
 
-// "table" may be a name, a number, or a number written as a string. A name is kept as written
-// for logs; a number is shown by its name when rt_tables gives it one.
-void readRoutingTable(const TableReader &reader, const RoutingTableNames &tables, DaemonConfig &daemon)
+// A routing table may be a name, a number, or a number written as a string: its number and the
+// name to show (as written for a name; a number by its name when rt_tables gives it one).
+std::optional<std::pair<uint32_t, std::string>> readTable(const TableReader &reader, std::string_view key,
+                                                          const RoutingTableNames &tables)
 {
-    const toml::node *node = reader.find("table");
+    const toml::node *node = reader.find(key);
     if (!node)
-        return;
+        return std::nullopt;
     if (const auto *number = node->as_integer()) {
-        if (reader.check("table", tableNumberProblem(number->get()))) {
-            daemon.table = static_cast<uint32_t>(number->get());
-            daemon.tableName = tables.nameOf(daemon.table);
+        if (reader.check(key, tableNumberProblem(number->get()))) {
+            auto table = static_cast<uint32_t>(number->get());
+            return std::pair{table, tables.nameOf(table)};
         }
     } else if (node->is_string()) {
-        auto text = reader.validString("table", Presence::optional,
+        auto text = reader.validString(key, Presence::optional,
                                        [&tables](std::string_view t) { return tableTextProblem(t, tables); });
         if (text) {
-            daemon.table = tables.resolve(*text).value();
-            daemon.tableName = isDecimal(*text) ? tables.nameOf(daemon.table) : *text;
+            uint32_t table = tables.resolve(*text).value();
+            return std::pair{table, isDecimal(*text) ? tables.nameOf(table) : *text};
         }
     } else {
-        reader.report("table", typeMismatch("a routing table name or number", node->type()));
+        reader.report(key, typeMismatch("a routing table name or number", node->type()));
     }
+    return std::nullopt;
+}
+
+void readRoutingTable(const TableReader &reader, const RoutingTableNames &tables, DaemonConfig &daemon)
+{
+    if (auto table = readTable(reader, "table", tables))
+        std::tie(daemon.table, daemon.tableName) = *table;
 }
 
 DaemonConfig parseDaemon(const toml::node *node, const RoutingTableNames &tables, ErrorList &errors)
@@ -81,6 +91,9 @@ DaemonConfig parseDaemon(const toml::node *node, const RoutingTableNames &tables
     auto groupProblem = [](std::string_view group) { return allowListEntryProblem("group", group, {}); };
     if (auto group = reader.validString("admin_group", Presence::optional, groupProblem))
         daemon.adminGroup = *group;
+    if (auto priority = reader.integer("main_rule_priority", Presence::optional);
+        priority && reader.check("main_rule_priority", return_routing::rulePriorityProblem(*priority)))
+        daemon.mainRulePriority = static_cast<uint32_t>(*priority);
     return daemon;
 }
 
@@ -139,6 +152,25 @@ std::vector<std::string> readNameList(const TableReader &reader, std::string_vie
     return names;
 }
 
+// A role's return routing keys as the file gives them; what is absent takes the role's defaults
+// once every role is known (resolveReturnRouting).
+struct GivenReplyKeys {
+    std::optional<uint32_t> table;
+    std::optional<uint32_t> priority;
+};
+
+GivenReplyKeys readReturnRouting(const TableReader &reader, const RoutingTableNames &tables, RoleConfig &role)
+{
+    role.returnRouting = reader.boolean("return_routing").value_or(true);
+    GivenReplyKeys given;
+    if (auto table = readTable(reader, "reply_table", tables))
+        given.table = table->first;
+    if (auto priority = reader.integer("reply_priority", Presence::optional);
+        priority && reader.check("reply_priority", return_routing::rulePriorityProblem(*priority)))
+        given.priority = static_cast<uint32_t>(*priority);
+    return given;
+}
+
 RoleConfig parseRole(const std::string &name, const TableReader &reader, ClaimedValues &claimed)
 {
     reader.rejectUnknownKeys(roleKeys);
@@ -173,7 +205,51 @@ std::vector<std::pair<std::string, const toml::node *>> inFileOrder(const toml::
     return entries;
 }
 
-std::vector<RoleConfig> parseRoles(const toml::node &node, ErrorList &errors)
+// Each role's reply table and priority: the file's, or the default of the role's position; then
+// what each must not be (a table of the kernel's or the managed one, a priority before the main
+// rule) and the values two roles with return routing must not share.
+void resolveReturnRouting(std::vector<RoleConfig> &roles, const std::vector<TableReader> &readers,
+                          const std::vector<GivenReplyKeys> &given, const DaemonConfig &daemon)
+{
+    using namespace return_routing;
+    std::vector<bool> tableValid(roles.size()), priorityValid(roles.size());
+    for (size_t i = 0; i < roles.size(); ++i) {
+        RoleConfig &role = roles[i];
+        const TableReader &reader = readers[i];
+        auto said = [](bool byFile, const std::string &problem) {
+            return byFile ? problem : "the default of the role's position in the file: " + problem;
+        };
+        role.replyTable = given[i].table.value_or(defaultReplyTable(i + 1));
+        role.replyPriority = given[i].priority.value_or(defaultReplyPriority(daemon.mainRulePriority, i + 1));
+        if (!role.returnRouting) // its numbers are not used, so they are not checked
+            continue;
+        if (auto problem = replyTableProblem(role.replyTable, daemon))
+            reader.report("reply_table", said(given[i].table.has_value(), *problem));
+        else
+            tableValid[i] = true;
+        if (auto problem = replyPriorityProblem(role.replyPriority, daemon))
+            reader.report("reply_priority", said(given[i].priority.has_value(), *problem));
+        else
+            priorityValid[i] = true;
+    }
+    // Only valid values are claimed, so an invalid one never clashes.
+    std::vector<RoleConfig> tables, priorities;
+    for (size_t i = 0; i < roles.size(); ++i) {
+        if (tableValid[i]) {
+            if (const RoleConfig *holder = clashingReplyRole(tables, roles[i], ReplyField::table))
+                readers[i].report("reply_table", replyClashMessage(ReplyField::table, roles[i], *holder));
+            tables.push_back(roles[i]);
+        }
+        if (priorityValid[i]) {
+            if (const RoleConfig *holder = clashingReplyRole(priorities, roles[i], ReplyField::priority))
+                readers[i].report("reply_priority", replyClashMessage(ReplyField::priority, roles[i], *holder));
+            priorities.push_back(roles[i]);
+        }
+    }
+}
+
+std::vector<RoleConfig> parseRoles(const toml::node &node, const RoutingTableNames &tableNames,
+                                   const DaemonConfig &daemon, ErrorList &errors)
 {
     const toml::table *roles = node.as_table();
     if (!roles) {
@@ -181,6 +257,8 @@ std::vector<RoleConfig> parseRoles(const toml::node &node, ErrorList &errors)
         return {};
     }
     std::vector<RoleConfig> result;
+    std::vector<TableReader> readers;
+    std::vector<GivenReplyKeys> given;
     ClaimedValues claimed;
     for (const auto &[name, roleNode] : inFileOrder(*roles)) {
         std::string path = "role." + tomlKeySegment(name);
@@ -191,8 +269,11 @@ std::vector<RoleConfig> parseRoles(const toml::node &node, ErrorList &errors)
             errors.add(*roleNode, path, typeMismatch("a table", roleNode->type()));
             continue;
         }
-        result.push_back(parseRole(name, TableReader(*table, path, errors), claimed));
+        readers.emplace_back(*table, path, errors);
+        result.push_back(parseRole(name, readers.back(), claimed));
+        given.push_back(readReturnRouting(readers.back(), tableNames, result.back()));
     }
+    resolveReturnRouting(result, readers, given, daemon);
     return result;
 }
 
@@ -202,7 +283,7 @@ Config parseDocument(const toml::table &root, const RoutingTableNames &tables, E
     Config config;
     config.daemon = parseDaemon(root.get("daemon"), tables, errors);
     if (const toml::node *roles = root.get("role"))
-        config.roles = parseRoles(*roles, errors);
+        config.roles = parseRoles(*roles, tables, config.daemon, errors);
     return config;
 }
 

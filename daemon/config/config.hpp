@@ -20,6 +20,13 @@ struct RoleConfig {
     std::optional<IpAddress> gateway6;
     std::vector<std::string> allowUsers;
     std::vector<std::string> allowGroups;
+    // Return routing (config/return_routing.hpp): rules that send what leaves from the addresses of
+    // the role's interface to replyTable, which holds the role's default routes. The file's values
+    // or the defaults of the role's position, always resolved to numbers. On by default in the file
+    // (the parser's default); a RoleConfig made in code has it only when asked.
+    bool returnRouting = false;
+    uint32_t replyTable = 0;
+    uint32_t replyPriority = 0;
 
     const std::optional<IpAddress> &gateway(Family family) const
     {
@@ -36,6 +43,7 @@ struct DaemonConfig {
     bool removeRoutesOnExit = false;
     std::string logLevel = "info";
     std::string adminGroup = "ifpin-admin"; // may change the policy over D-Bus (a name or decimal gid)
+    uint32_t mainRulePriority = 32000;      // the `lookup main suppress_prefixlength 0` rule of return routing
     friend bool operator==(const DaemonConfig &, const DaemonConfig &) = default;
 };
 

@@ -65,6 +65,12 @@ TEST(Config, FullConfigRoundTrips)
     mgmt.gateway6 = IpAddress::parse("fe80::1");
     mgmt.allowUsers = {"root", "1001"};
     mgmt.allowGroups = {"ifpin-mgmt"};
+    // Return routing is on, with the defaults of each role's position in the file.
+    media.returnRouting = mgmt.returnRouting = true;
+    media.replyTable = 1001;
+    media.replyPriority = 32001;
+    mgmt.replyTable = 1002;
+    mgmt.replyPriority = 32002;
     expected.roles = {media, mgmt};
 
     expectValid(result);

@@ -26,7 +26,8 @@ inline void PrintTo(const RoleConfig &role, std::ostream *out)
          << " gateway4=" << (role.gateway4 ? role.gateway4->toString() : "-")
          << " gateway6=" << (role.gateway6 ? role.gateway6->toString() : "-")
          << " users=" << testing::PrintToString(role.allowUsers)
-         << " groups=" << testing::PrintToString(role.allowGroups) << "}";
+         << " groups=" << testing::PrintToString(role.allowGroups) << " return_routing=" << role.returnRouting
+         << " reply_table=" << role.replyTable << " reply_priority=" << role.replyPriority << "}";
 }
 
 namespace test {
