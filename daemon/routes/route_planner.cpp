@@ -50,14 +50,17 @@ bool blocksIpv6Add(const RouteFact &actual, const RouteFact &wanted)
            actual.ifindex == wanted.ifindex && actual.gateway == wanted.gateway;
 }
 
-RoleRoutePlan planOne(const WantedRoute &wanted, std::span<const RouteFact> actual)
+// competitors: the routes the wanted one is to stand alone among (those on its interface in the
+// managed table; its whole table for a reply table), all of them in want's table.
+RoleRoutePlan planOne(const WantedRoute &wanted, std::span<const RouteFact> actual, bool wholeTable)
 {
     const RouteFact &want = wanted.route;
-    RoleRoutePlan plan{wanted.role, want.family, {}, {}};
+    RoleRoutePlan plan{wanted.role, want.family, {}, {}, wholeTable};
 
     std::vector<RouteFact> onInterface;
     for (const auto &route : actual)
-        if (route.family == want.family && route.ifindex == want.ifindex)
+        if (route.family == want.family && route.table == want.table &&
+            (wholeTable || route.ifindex == want.ifindex))
             onInterface.push_back(route);
 
     bool present = std::any_of(onInterface.begin(), onInterface.end(),
@@ -72,7 +75,7 @@ RoleRoutePlan planOne(const WantedRoute &wanted, std::span<const RouteFact> actu
             // NLM_F_REPLACE swaps the first route of that metric in place: safe only when the blocker is
             // the only one at that metric. Otherwise delete it first: a moment without, but correct.
             auto sameMetric = std::count_if(actual.begin(), actual.end(), [&](const RouteFact &route) {
-                return route.family == want.family && route.metric == want.metric;
+                return route.family == want.family && route.table == want.table && route.metric == want.metric;
             });
             if (sameMetric == 1) {
                 plan.make.push_back({RouteChange::Kind::replace, want});
@@ -104,7 +107,7 @@ RoutePlan planRoutes(std::span<const WantedRoute> wanted, std::span<const int> m
 {
     RoutePlan plan;
     for (const auto &want : wanted)
-        plan.roles.push_back(planOne(want, actual));
+        plan.roles.push_back(planOne(want, actual, false));
 
     for (const auto &route : actual) {
         if (contains(managedIfindexes, route.ifindex))
@@ -119,6 +122,30 @@ RoutePlan planRoutes(std::span<const WantedRoute> wanted, std::span<const int> m
                 outranking.outrankedRoles.push_back(want.role);
         if (!outranking.outrankedRoles.empty())
             plan.outranking.push_back(std::move(outranking));
+    }
+    return plan;
+}
+
+RoutePlan planReplyRoutes(std::span<const WantedRoute> wanted, std::span<const ReplyTable> tables,
+                          std::span<const RouteFact> actual, uint8_t ownProtocol)
+{
+    RoutePlan plan;
+    for (const auto &want : wanted)
+        plan.roles.push_back(planOne(want, actual, true));
+
+    for (const auto &route : actual) {
+        if (route.protocol != ownProtocol || route.multipath)
+            continue;
+        bool planned = std::any_of(wanted.begin(), wanted.end(), [&](const WantedRoute &want) {
+            return want.route.table == route.table && want.route.family == route.family;
+        });
+        if (planned)
+            continue; // kept or cleared by that table's plan
+        bool kept = std::any_of(tables.begin(), tables.end(), [&](const ReplyTable &table) {
+            return table.table == route.table && table.ifindex != 0 && table.ifindex == route.ifindex;
+        });
+        if (!kept)
+            plan.staleOwn.push_back({RouteChange::Kind::remove, route});
     }
     return plan;
 }

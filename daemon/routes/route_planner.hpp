@@ -40,6 +40,7 @@ struct RoleRoutePlan {
     Family family;
     std::vector<RouteChange> make;
     std::vector<RouteChange> clear;
+    bool replyTable = false; // the route in the role's reply table, not in the managed table
 };
 
 // A default route on an interface no role names that wins over a role's route.
@@ -68,6 +69,23 @@ struct ObservedGateway {
     std::optional<IpAddress> gateway;
     bool fromForeignRoute = false;
 };
+// Return routing: the reply table of each role that has one, and the interface the role names there
+// now (0 when it does not exist), whose ifpind routes in the table are kept while none is wanted
+// (the link is down, the gateway unknown), as on the managed table.
+struct ReplyTable {
+    std::string role;
+    uint32_t table = 0;
+    int ifindex = 0;
+};
+
+// The plans for the reply tables: each wanted route (its table one of `tables`) made, then every
+// other default route of its family in its table cleared, whatever its interface: a reply table
+// holds the role's route alone. ifpind's routes in tables no role has (any more), or on an interface
+// that is no longer the role's, are stale. Routes of others in a table without a wanted route of
+// their family are left.
+RoutePlan planReplyRoutes(std::span<const WantedRoute> wanted, std::span<const ReplyTable> tables,
+                          std::span<const RouteFact> actual, uint8_t ownProtocol);
+
 std::optional<ObservedGateway> observeGateway(std::span<const RouteFact> actual, Family family, int ifindex,
                                               uint8_t ownProtocol);
 

@@ -132,10 +132,16 @@ RoutePolicy::Wanted RoutePolicy::collectWanted(const KernelState &kernel)
             familyStatus.gatewayKnown = gateway.has_value();
             familyStatus.gateway = gateway.value_or(std::nullopt);
             familyStatus.lastError.clear();
-            if (link && link->adminUp() && gateway)
+            if (link && link->adminUp() && gateway) {
                 wanted.routes.push_back({role.name, makeOwnRoute(family, kernel.table(), link->ifindex, *gateway,
                                                                  role.metric, ownProtocol_)});
+                if (role.returnRouting)
+                    wanted.replyRoutes.push_back({role.name, makeOwnRoute(family, role.replyTable, link->ifindex,
+                                                                          *gateway, role.metric, ownProtocol_)});
+            }
         }
+        if (role.returnRouting)
+            wanted.replyTables.push_back({role.name, role.replyTable, link ? link->ifindex : 0});
     }
     return wanted;
 }
@@ -143,10 +149,13 @@ RoutePolicy::Wanted RoutePolicy::collectWanted(const KernelState &kernel)
 bool RoutePolicy::carryOut(const RoutePlan &plan, KernelState &kernel, RouteWriter &writer, ReconcileTrigger trigger)
 {
     bool anyFailed = false;
+    std::set<RoleFamily> restored;
     for (const auto &rolePlan : plan.roles) {
         RoleStatus &status = status_[rolePlan.role];
         FamilyStatus &familyStatus = status.families[familyIndex(rolePlan.family)];
         std::string who = fmt::format("role {} {}", rolePlan.role, familyName(rolePlan.family));
+        if (rolePlan.replyTable)
+            who += " (reply table)";
         auto step = [&](const RouteChange &change) {
             auto error = executeAndLog(change, who, kernel, writer);
             if (error)
@@ -166,7 +175,8 @@ bool RoutePolicy::carryOut(const RoutePlan &plan, KernelState &kernel, RouteWrit
             for (const auto &change : rolePlan.clear)
                 wrote |= step(change);
         anyFailed |= !familyStatus.lastError.empty();
-        if (wrote && trigger == ReconcileTrigger::kernel) {
+        // One restoration per role and family, however many of its tables were written again.
+        if (wrote && trigger == ReconcileTrigger::kernel && restored.insert({rolePlan.role, rolePlan.family}).second) {
             ++status.restorations;
             spdlog::info("{}: policy restored (restoration #{})", who, status.restorations);
         }
@@ -176,8 +186,16 @@ bool RoutePolicy::carryOut(const RoutePlan &plan, KernelState &kernel, RouteWrit
     return anyFailed;
 }
 
-void RoutePolicy::updateStates(const std::vector<WantedRoute> &wanted, const KernelState &kernel)
+void RoutePolicy::updateStates(const Wanted &wanted, const KernelState &kernel)
 {
+    auto inPlace = [&](const std::vector<WantedRoute> &wants, const std::vector<RouteFact> &actual,
+                       const std::string &role, Family family) {
+        return std::any_of(wants.begin(), wants.end(), [&](const WantedRoute &want) {
+            return want.role == role && want.route.family == family &&
+                   std::any_of(actual.begin(), actual.end(),
+                               [&](const RouteFact &route) { return route.sameRoute(want.route); });
+        });
+    };
     for (const auto &role : config_.roles) {
         RoleStatus &status = status_[role.name];
         const LinkFact *link = kernel.linkByIndex(status.ifindex);
@@ -185,11 +203,9 @@ void RoutePolicy::updateStates(const std::vector<WantedRoute> &wanted, const Ker
         bool anyError = false;
         for (Family family : allFamilies) {
             FamilyStatus &familyStatus = status.families[familyIndex(family)];
-            familyStatus.routeInPlace = std::any_of(wanted.begin(), wanted.end(), [&](const WantedRoute &want) {
-                return want.role == role.name && want.route.family == family &&
-                       std::any_of(kernel.defaultRoutes().begin(), kernel.defaultRoutes().end(),
-                                   [&](const RouteFact &route) { return route.sameRoute(want.route); });
-            });
+            familyStatus.routeInPlace = inPlace(wanted.routes, kernel.defaultRoutes(), role.name, family);
+            status.replyRouteInPlace[familyIndex(family)] =
+                inPlace(wanted.replyRoutes, kernel.replyRoutes(), role.name, family);
             anyGateway |= familyStatus.gatewayKnown;
             anyError |= !familyStatus.lastError.empty();
         }
@@ -205,9 +221,13 @@ bool RoutePolicy::reconcile(KernelState &kernel, RouteWriter &writer, ReconcileT
 {
     Wanted wanted = collectWanted(kernel);
     RoutePlan plan = planRoutes(wanted.routes, wanted.managedIfindexes, kernel.defaultRoutes(), ownProtocol_);
+    // The reply tables after the managed one: a role's main route is what matters first.
+    RoutePlan reply = planReplyRoutes(wanted.replyRoutes, wanted.replyTables, kernel.replyRoutes(), ownProtocol_);
+    plan.roles.insert(plan.roles.end(), reply.roles.begin(), reply.roles.end());
+    plan.staleOwn.insert(plan.staleOwn.end(), reply.staleOwn.begin(), reply.staleOwn.end());
     bool anyFailed = carryOut(plan, kernel, writer, trigger);
     reportOutranking(plan, kernel);
-    updateStates(wanted.routes, kernel);
+    updateStates(wanted, kernel);
     return anyFailed;
 }
 
@@ -230,7 +250,34 @@ void RoutePolicy::reportOutranking(const RoutePlan &plan, const KernelState &ker
 
 void RoutePolicy::removeOwnRoutes(KernelState &kernel, RouteWriter &writer)
 {
-    auto routes = kernel.defaultRoutes();
+    removeOwn(kernel.defaultRoutes(), kernel, writer);
+}
+
+void RoutePolicy::removeOwnReplyRoutes(KernelState &kernel, RouteWriter &writer)
+{
+    removeOwn(kernel.replyRoutes(), kernel, writer);
+}
+
+std::set<uint32_t> RoutePolicy::replyTablesToFollow(const KernelState &kernel) const
+{
+    std::set<uint32_t> tables;
+    for (const auto &role : config_.roles)
+        if (role.returnRouting)
+            tables.insert(role.replyTable);
+    // Only a rule with a source points to a reply table; the main rule's table is main.
+    for (const auto &rule : kernel.rules())
+        if (rule.protocol == ownProtocol_ && rule.source)
+            tables.insert(rule.table);
+    for (const auto &route : kernel.replyRoutes())
+        if (route.protocol == ownProtocol_)
+            tables.insert(route.table);
+    tables.erase(kernel.table());
+    return tables;
+}
+
+void RoutePolicy::removeOwn(const std::vector<RouteFact> &held, KernelState &kernel, RouteWriter &writer)
+{
+    auto routes = held; // a copy: each removal updates kernel's list
     for (const auto &route : routes) {
         if (route.protocol != ownProtocol_ || route.multipath)
             continue;

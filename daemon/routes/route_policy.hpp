@@ -1,6 +1,8 @@
 // The route policy at run time: the configured roles, the gateways learned for them, and what each
 // role's routes look like now. reconcile() turns policy + kernel facts into writes, through the
-// planner (what to do) and a RouteWriter (doing it).
+// planner (what to do) and a RouteWriter (doing it). A role with return routing has its default
+// route twice: in the managed table at its metric, and alone in its reply table, where its policy
+// rules (rules/) send what leaves from its addresses.
 #pragma once
 
 #include <array>
@@ -35,6 +37,7 @@ struct RoleStatus {
     int ifindex = 0;
     std::array<FamilyStatus, 2> families; // indexed by familyIndex()
     uint64_t restorations = 0;            // times a kernel change made ifpind write this role's routes
+    std::array<bool, 2> replyRouteInPlace{}; // by familyIndex(): the route in the reply table (return routing)
 };
 
 inline size_t familyIndex(Family family)
@@ -60,6 +63,13 @@ public:
 
     // Deletes all of ifpind's routes in the managed table (a clean exit that asked for it).
     void removeOwnRoutes(KernelState &kernel, RouteWriter &writer);
+    // Deletes all of ifpind's routes in the reply tables (the same exit).
+    void removeOwnReplyRoutes(KernelState &kernel, RouteWriter &writer);
+
+    // The reply tables whose routes the kernel facts must hold: those of the roles with return
+    // routing, those ifpind's rules still point to, and those that still hold ifpind's routes (so
+    // that what no role wants any more is seen, and removed).
+    std::set<uint32_t> replyTablesToFollow(const KernelState &kernel) const;
 
     const RoleStatus *status(std::string_view role) const;
     const std::vector<OutrankingRoute> &outranking() const { return outranking_; }
@@ -78,10 +88,13 @@ private:
     struct Wanted {
         std::vector<WantedRoute> routes;
         std::vector<int> managedIfindexes;
+        std::vector<WantedRoute> replyRoutes;
+        std::vector<ReplyTable> replyTables;
     };
     Wanted collectWanted(const KernelState &kernel);
     bool carryOut(const RoutePlan &plan, KernelState &kernel, RouteWriter &writer, ReconcileTrigger trigger);
-    void updateStates(const std::vector<WantedRoute> &wanted, const KernelState &kernel);
+    void updateStates(const Wanted &wanted, const KernelState &kernel);
+    void removeOwn(const std::vector<RouteFact> &routes, KernelState &kernel, RouteWriter &writer);
     // Writes one change and records it in kernel when it took effect; the kernel's answer when not.
     std::optional<NetlinkAck> execute(const RouteChange &change, KernelState &kernel, RouteWriter &writer);
     // execute(), with the log line that says what was done for whom, or why it failed (returned).
