@@ -15,11 +15,11 @@ namespace ifpin {
 using namespace std::chrono_literals;
 
 Daemon::Daemon(DaemonOptions options, Config config)
-    : options_(std::move(options)), layers_(config), policy_(IFPIN_RT_PROTOCOL), kernel_(config.daemon.table),
-      notifier_(loop_),
+    : options_(std::move(options)), layers_(config), policy_(IFPIN_RT_PROTOCOL), rules_(IFPIN_RT_PROTOCOL),
+      kernel_(config.daemon.table), notifier_(loop_),
       kernelWatch_(loop_, requests_, kernel_, options_.netlinkReceiveBuffer, IFPIN_RT_PROTOCOL,
                    [this] { scheduleReconcile(ReconcileTrigger::kernel); }),
-      writer_(requests_),
+      writer_(requests_), ruleWriter_(requests_),
       brokerRefusals_(loop_, "refused broker requests"),
       broker_([this](std::string_view role) { return policy_.config().findRole(role); }, accounts_,
               [this](std::string_view role) { return egress_.markOf(role); },
@@ -109,17 +109,23 @@ void Daemon::runReconcile()
 
     ReconcileTrigger trigger = pendingTrigger_;
     pendingTrigger_ = ReconcileTrigger::kernel;
-    bool writesFailed = policy_.reconcile(kernel_, writer_, trigger);
+    // Routes first: a role's reply table holds its route before a rule sends anything there.
+    bool routesFailed = policy_.reconcile(kernel_, writer_, trigger);
+    bool rulesFailed = rules_.reconcile(kernel_, ruleWriter_, trigger);
     // Pinned processes follow their role's interface by ifindex: a link that came or went, a role
     // that moved.
     pinning_.follow(kernel_);
-    if (writesFailed) {
-        spdlog::debug("some route writes failed; retrying in {} ms", retryBackoff_.current().count());
+    if (routesFailed || rulesFailed) {
+        spdlog::debug("some route or rule writes failed; retrying in {} ms", retryBackoff_.current().count());
         retryTimer_->armIn(retryBackoff_.take());
     } else {
         retryTimer_->disable();
         retryBackoff_.reset();
     }
+    // A rule of ifpind's may point to a table no role has (a config changed while ifpind was not
+    // running): that table is read, and what ifpind left there removed, in the next round.
+    if (kernelWatch_.followReplyTables(policy_.replyTablesToFollow(kernel_)))
+        scheduleReconcile(ReconcileTrigger::kernel);
     notifyStatus();
     if (bus_)
         bus_->policyApplied();
@@ -159,10 +165,13 @@ std::optional<std::string> Daemon::reload(std::string_view trigger)
 void Daemon::setPolicyConfig()
 {
     policy_.setConfig(layers_.effective());
+    rules_.setConfig(layers_.effective());
     std::vector<std::string> interfaces;
     for (const auto &role : policy_.config().roles)
         interfaces.push_back(role.interface);
+    // What they ask to read is read by the reconcile every caller schedules (or, at start, by readAll).
     kernelWatch_.follow(std::move(interfaces));
+    kernelWatch_.followReplyTables(policy_.replyTablesToFollow(kernel_));
     egress_.apply(policy_.config()); // never throws; logs when it cannot
     pinning_.setRoles(policy_.config()); // after the guard: the marks are its; never throws
 }
@@ -174,7 +183,9 @@ void Daemon::stop()
     if (brokerServer_)
         brokerServer_->answerPending();
     if (policy_.config().daemon.removeRoutesOnExit) {
-        spdlog::info("removing ifpind's routes and the egress guard's table, as remove_routes_on_exit asks");
+        spdlog::info("removing ifpind's rules, routes and the egress guard's table, as remove_routes_on_exit asks");
+        rules_.removeOwnRules(kernel_, ruleWriter_);
+        policy_.removeOwnReplyRoutes(kernel_, writer_);
         policy_.removeOwnRoutes(kernel_, writer_);
         egress_.remove();
     } else {
@@ -210,8 +221,11 @@ void Daemon::notifyStatus()
     std::string text;
     for (const auto &role : policy_.config().roles) {
         const RoleStatus *status = policy_.status(role.name);
-        text += fmt::format("{}{} {}", text.empty() ? "" : ", ", role.name,
-                            status ? roleStateName(status->state) : "unknown");
+        const RoleRuleStatus *rules = rules_.status(role.name);
+        std::string_view state = status ? roleStateName(status->state) : "unknown";
+        if (rules && !rules->lastError.empty() && status && status->state == RoleState::enforced)
+            state = roleStateName(RoleState::failed); // a rule write failed: as a route write would
+        text += fmt::format("{}{} {}", text.empty() ? "" : ", ", role.name, state);
     }
     if (!egress_.active() && !policy_.config().roles.empty())
         text += "; egress not guarded";

@@ -22,6 +22,8 @@
 #include "pinning/kernel_pinning.hpp"
 #include "routes/route_policy.hpp"
 #include "routes/route_writer.hpp"
+#include "rules/rule_policy.hpp"
+#include "rules/rule_writer.hpp"
 #include "core/service_notifier.hpp"
 #include "broker/socket_broker.hpp"
 
@@ -62,12 +64,14 @@ private:
     DaemonOptions options_;
     LayeredConfig layers_; // the file plus the runtime changes made over D-Bus
     RoutePolicy policy_;
+    RulePolicy rules_; // return routing's policy rules
     KernelState kernel_;
     EventLoop loop_;
     ServiceNotifier notifier_; // READY, STATUS, STOPPING for systemd, never blocking the loop
     RtnlRequestSocket requests_;
     KernelWatch kernelWatch_;
     NetlinkRouteWriter writer_;
+    NetlinkRuleWriter ruleWriter_;
     SystemAccountResolver accounts_;
     EgressGuard egress_; // before broker_ and pinning_, which ask it for marks
     RateLimitedLog brokerRefusals_; // a client can repeat a refused request at will
@@ -79,7 +83,7 @@ private:
     std::string lastStatus_; // the STATUS= sent to systemd last
 
     EventSourcePtr reconcileSource_;
-    EventSourcePtr retryTimer_; // while a route write failed
+    EventSourcePtr retryTimer_; // while a route or rule write failed
     Backoff retryBackoff_;
     std::vector<EventSourcePtr> signalSources_;
     EventSourcePtr exitTimer_; // while stop() waits for pin requests
