@@ -90,7 +90,8 @@ void Daemon::startBus()
                            setPolicyConfig();
                            scheduleReconcile(ReconcileTrigger::policy);
                        },
-                       [this] { return reload("D-Bus Reload"); }};
+                       [this] { return reload("D-Bus Reload"); },
+                       rules_};
     bus_ = std::make_unique<BusService>(loop_, std::move(backend));
     bus_->start();
 }

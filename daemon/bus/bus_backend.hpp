@@ -14,6 +14,7 @@
 #include "kernel/kernel_state.hpp"
 #include "pinning/kernel_pinning.hpp"
 #include "routes/route_policy.hpp"
+#include "rules/rule_policy.hpp"
 
 namespace ifpin {
 
@@ -37,6 +38,7 @@ struct BusBackend {
     std::function<void()> applyConfig;
     // As SIGHUP: reads the configuration file again; what was wrong when the new file was refused.
     std::function<std::optional<std::string>()> reload;
+    const RulePolicy &rules; // return routing's rules in place, per role
 };
 
 } // namespace ifpin

@@ -32,6 +32,7 @@ RoleProperties RoleObject::current() const
     properties.pinAvailable = pinning.available;
     properties.pinProgram = pinning.program;
     properties.pinProblem = pinning.problem;
+    describeReturnRouting(properties, *role, backend_.policy.status(role_), backend_.rules.status(role_));
     return properties;
 }
 

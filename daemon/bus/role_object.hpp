@@ -62,6 +62,12 @@ private:
     std::string PinProblem() override { return current().pinProblem; }
     uint32_t PinnedProcesses() override; // read from cgroupfs at each call, never signalled
     uint64_t PinRefused() override;      // read from the role's map at each call, never signalled
+    bool ReturnRouting() override { return current().returnRouting; }
+    uint32_t ReplyTable() override { return current().replyTable; }
+    std::vector<std::string> ReplyRules4() override { return current().replyRules4; }
+    std::vector<std::string> ReplyRules6() override { return current().replyRules6; }
+    bool ReplyRoute4InPlace() override { return current().replyRoute4InPlace; }
+    bool ReplyRoute6InPlace() override { return current().replyRoute6InPlace; }
 
     BusContext &context_;
     BusBackend &backend_;

@@ -53,6 +53,29 @@ RoleProperties describeRole(const RoleConfig &role, const RoleStatus *status, co
     return properties;
 }
 
+void describeReturnRouting(RoleProperties &properties, const RoleConfig &role, const RoleStatus *status,
+                           const RoleRuleStatus *rules)
+{
+    properties.returnRouting = role.returnRouting;
+    properties.replyTable = role.returnRouting ? role.replyTable : 0;
+    if (!role.returnRouting)
+        return;
+    if (status) {
+        properties.replyRoute4InPlace = status->replyRouteInPlace[familyIndex(Family::inet)];
+        properties.replyRoute6InPlace = status->replyRouteInPlace[familyIndex(Family::inet6)];
+    }
+    if (!rules)
+        return;
+    properties.restorations += rules->restorations; // "routes or rules written again"
+    for (Family family : allFamilies) {
+        auto &texts = family == Family::inet ? properties.replyRules4 : properties.replyRules6;
+        for (const auto &rule : rules->inPlace[familyIndex(family)])
+            texts.push_back(describe(rule));
+    }
+    if (!rules->lastError.empty() && properties.state == roleStateName(RoleState::enforced))
+        properties.state = std::string(roleStateName(RoleState::failed));
+}
+
 std::vector<std::string> changedProperties(const RoleProperties &before, const RoleProperties &after)
 {
     std::vector<std::string> names;
@@ -75,6 +98,12 @@ std::vector<std::string> changedProperties(const RoleProperties &before, const R
     compare("PinAvailable", before.pinAvailable, after.pinAvailable);
     compare("PinProgram", before.pinProgram, after.pinProgram);
     compare("PinProblem", before.pinProblem, after.pinProblem);
+    compare("ReturnRouting", before.returnRouting, after.returnRouting);
+    compare("ReplyTable", before.replyTable, after.replyTable);
+    compare("ReplyRules4", before.replyRules4, after.replyRules4);
+    compare("ReplyRules6", before.replyRules6, after.replyRules6);
+    compare("ReplyRoute4InPlace", before.replyRoute4InPlace, after.replyRoute4InPlace);
+    compare("ReplyRoute6InPlace", before.replyRoute6InPlace, after.replyRoute6InPlace);
     return names;
 }
 

@@ -12,6 +12,7 @@
 #include "kernel/kernel_state.hpp"
 #include "routes/route_planner.hpp"
 #include "routes/route_policy.hpp"
+#include "rules/rule_policy.hpp"
 #include "broker/socket_broker.hpp"
 
 namespace ifpin {
@@ -35,6 +36,13 @@ struct RoleProperties {
     bool pinAvailable = false;             // kernel pinning (KernelPinning::status)
     std::string pinProgram;
     std::string pinProblem;
+    // Return routing (describeReturnRouting).
+    bool returnRouting = false;
+    uint32_t replyTable = 0;              // 0 without return routing
+    std::vector<std::string> replyRules4; // "32002: from 198.51.100.2 lookup 1002 proto 241", in place now
+    std::vector<std::string> replyRules6;
+    bool replyRoute4InPlace = false;
+    bool replyRoute6InPlace = false;
 
     friend bool operator==(const RoleProperties &, const RoleProperties &) = default;
 };
@@ -45,6 +53,13 @@ std::string linkStateName(const LinkFact *link);
 // status is null before the first reconcile has seen the role.
 RoleProperties describeRole(const RoleConfig &role, const RoleStatus *status, const KernelState &kernel,
                             std::span<const OutrankingRoute> outranking, const BrokerCounters &counters);
+
+// Adds return routing to what describeRole made: the role's reply table, its rules in place (the
+// main rule and its own, per family) and its reply routes; the rules' restorations to the routes';
+// and, when a rule write failed while the routes are enforced, the state `failed`, as a failed
+// route write makes it.
+void describeReturnRouting(RoleProperties &properties, const RoleConfig &role, const RoleStatus *status,
+                           const RoleRuleStatus *rules);
 
 // The D-Bus names of the signalled properties that differ (Name and the counters never are).
 std::vector<std::string> changedProperties(const RoleProperties &before, const RoleProperties &after);

@@ -154,6 +154,49 @@ TEST_F(DbusApi, PropertiesChangedIsEmitted)
             << recorder.describe();
 }
 
+// Return routing on the role object: the reply table, the rules in place per family (signalled
+// when an address comes), the reply routes; a runtime SetInterface moves the rules to the new
+// interface's addresses.
+TEST_F(DbusApi, ReturnRoutingIsShownAndFollowsARuntimeChange)
+{
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    ASSERT_TRUE(mgmtRoutesBecome(1000));
+    const std::string mainRule4 = "\"32000: from all lookup 254 suppress_prefixlength 0 proto 241\"";
+    const std::string mainRule6 = mainRule4; // the same text in both families
+    EXPECT_TRUE(eventually([&] {
+        return roleProperty("mgmt", "ReplyRules4") == "as 2 " + mainRule4 + " \"32002: from 198.51.100.2 lookup 1002 proto 241\"";
+    }, [&] { return roleProperty("mgmt", "ReplyRules4"); }));
+    EXPECT_EQ(roleProperty("mgmt", "ReplyRules6"), "as 2 " + mainRule6 + " \"32002: from 2001:db8:2::2 lookup 1002 proto 241\"");
+    EXPECT_EQ(roleProperty("mgmt", "ReturnRouting"), "b true");
+    EXPECT_EQ(roleProperty("mgmt", "ReplyTable"), "u 1002");
+    EXPECT_EQ(roleProperty("mgmt", "ReplyRoute4InPlace"), "b true");
+    EXPECT_EQ(roleProperty("mgmt", "ReplyRoute6InPlace"), "b true");
+    EXPECT_EQ(roleProperty("media", "ReplyTable"), "u 1001");
+
+    PropertiesChangedRecorder recorder(bus());
+    lab().output("ip addr add 198.51.100.3/24 dev mgmt0");
+    EXPECT_TRUE(recorder.waitFor([](const PropertiesChangedRecorder::Signal &signal) {
+        auto rules = signal.changed.find("ReplyRules4");
+        return signal.path == "/org/ifpin1/role/mgmt" && rules != signal.changed.end() &&
+               rules->second.get<std::vector<std::string>>().size() == 3;
+    })) << recorder.describe();
+
+    for (auto [family, gateway] : {std::pair{"inet", "203.0.113.66"}, std::pair{"inet6", "2001:db8:3::1"}})
+        ASSERT_TRUE(callRole("mgmt", "SetGateway", {"ss", family, gateway}).ok());
+    ASSERT_TRUE(callRole("mgmt", "SetInterface", {"s", "other0"}).ok());
+    EXPECT_TRUE(eventually([&] {
+        return roleProperty("mgmt", "ReplyRules4") == "as 2 " + mainRule4 + " \"32002: from 203.0.113.65 lookup 1002 proto 241\"" &&
+               roleProperty("mgmt", "ReplyRules6") == "as 2 " + mainRule6 + " \"32002: from 2001:db8:3::2 lookup 1002 proto 241\"";
+    }, [&] { return roleProperty("mgmt", "ReplyRules4") + "\n" + roleProperty("mgmt", "ReplyRules6"); }));
+    auto rules = lab().output("ip -N rule show");
+    EXPECT_EQ(rules.find("198.51.100."), std::string::npos) << "mgmt0's rules stayed:\n" << rules;
+    EXPECT_NE(rules.find("from 203.0.113.65 lookup 1002 proto 241"), std::string::npos) << rules;
+    EXPECT_TRUE(eventually([&] {
+        return lab().defaultRoutes(Family::inet, "1002") ==
+               std::vector<DefaultRoute>{{"other0", "203.0.113.66", 1000, ifpindProtocol, "1002"}};
+    }, [&] { return "table 1002:" + describe(lab().defaultRoutes(Family::inet, "1002")); }));
+}
+
 TEST_F(DbusApi, UnprivilegedCallerIsDenied)
 {
     ASSERT_TRUE(startDaemon(standardConfig()));

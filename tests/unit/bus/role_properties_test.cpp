@@ -91,5 +91,81 @@ TEST(RoleProperties, ChangedPropertiesLeaveOutNameAndCounters)
     EXPECT_THAT(changedProperties(before, after), ElementsAre("Metric", "Route4InPlace", "OutrankedBy"));
 }
 
+TEST(RoleProperties, ReturnRoutingFromTheRulesAndReplyRoutesInPlace)
+{
+    RoleConfig role;
+    role.name = "mgmt";
+    role.interface = "eth1";
+    role.returnRouting = true;
+    role.replyTable = 1002;
+    role.replyPriority = 32002;
+    RoleStatus status;
+    status.state = RoleState::enforced;
+    status.restorations = 4;
+    status.replyRouteInPlace[0] = true;
+    RoleRuleStatus rules;
+    RuleFact mainRule;
+    mainRule.priority = 32000;
+    mainRule.table = 254;
+    mainRule.suppressPrefixLength = 0;
+    mainRule.protocol = 241;
+    RuleFact own = mainRule;
+    own.priority = 32002;
+    own.table = 1002;
+    own.suppressPrefixLength.reset();
+    own.source = IpAddress::parse("198.51.100.2");
+    rules.inPlace[0] = {mainRule, own};
+    rules.restorations = 2;
+
+    RoleProperties properties;
+    properties.state = "enforced";
+    properties.restorations = status.restorations;
+    describeReturnRouting(properties, role, &status, &rules);
+    EXPECT_TRUE(properties.returnRouting);
+    EXPECT_EQ(properties.replyTable, 1002u);
+    EXPECT_THAT(properties.replyRules4, ElementsAre("32000: from all lookup 254 suppress_prefixlength 0 proto 241",
+                                                    "32002: from 198.51.100.2 lookup 1002 proto 241"));
+    EXPECT_THAT(properties.replyRules6, IsEmpty());
+    EXPECT_TRUE(properties.replyRoute4InPlace);
+    EXPECT_FALSE(properties.replyRoute6InPlace);
+    EXPECT_EQ(properties.restorations, 6u) << "routes and rules written again";
+    EXPECT_EQ(properties.state, "enforced");
+
+    rules.lastError = "cannot add rule ...";
+    RoleProperties failing;
+    failing.state = "enforced";
+    describeReturnRouting(failing, role, &status, &rules);
+    EXPECT_EQ(failing.state, "failed") << "a failed rule write, as a failed route write";
+    RoleProperties down;
+    down.state = "link-down";
+    describeReturnRouting(down, role, &status, &rules);
+    EXPECT_EQ(down.state, "link-down") << "what the link says comes first";
+}
+
+TEST(RoleProperties, WithoutReturnRoutingNothingOfIt)
+{
+    RoleConfig role;
+    role.name = "mgmt";
+    role.replyTable = 1002; // resolved by the config, but unused
+    RoleProperties properties;
+    describeReturnRouting(properties, role, nullptr, nullptr);
+    EXPECT_FALSE(properties.returnRouting);
+    EXPECT_EQ(properties.replyTable, 0u);
+    EXPECT_THAT(properties.replyRules4, IsEmpty());
+}
+
+TEST(RoleProperties, ReturnRoutingChangesAreSignalled)
+{
+    RoleProperties before;
+    RoleProperties after = before;
+    after.returnRouting = true;
+    after.replyTable = 1002;
+    after.replyRules4 = {"32002: from 198.51.100.2 lookup 1002 proto 241"};
+    after.replyRules6 = {"32002: from 2001:db8:2::2 lookup 1002 proto 241"};
+    after.replyRoute4InPlace = after.replyRoute6InPlace = true;
+    EXPECT_THAT(changedProperties(before, after), ElementsAre("ReturnRouting", "ReplyTable", "ReplyRules4", "ReplyRules6",
+                                                              "ReplyRoute4InPlace", "ReplyRoute6InPlace"));
+}
+
 } // namespace
 } // namespace ifpin
