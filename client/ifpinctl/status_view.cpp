@@ -35,11 +35,46 @@ private:
     PropertyTypeWarnings &warnings_;
 };
 
-nlohmann::json familyJson(const FamilyView &family)
+nlohmann::json familyJson(const FamilyView &family, const std::vector<std::string> &replyRules, bool replyRouteInPlace)
 {
     return {{"gateway", family.gateway.empty() ? nlohmann::json(nullptr) : nlohmann::json(family.gateway)},
             {"gateway_learned", family.learned},
-            {"route_in_place", family.routeInPlace}};
+            {"route_in_place", family.routeInPlace},
+            {"reply_rules", replyRules},
+            {"reply_route_in_place", replyRouteInPlace}};
+}
+
+// The sources of a role's rules ("32002: from 198.51.100.2 lookup ..."), leaving out the main rule's
+// "from all": the addresses whose answers go through the role's table.
+std::vector<std::string> ruleSources(const std::vector<std::string> &rules)
+{
+    std::vector<std::string> sources;
+    for (const auto &rule : rules) {
+        auto from = rule.find(" from ");
+        if (from == std::string::npos)
+            continue;
+        std::string source = rule.substr(from + 6, rule.find(' ', from + 6) - (from + 6));
+        if (source != "all")
+            sources.push_back(source);
+    }
+    return sources;
+}
+
+// The RETURN cell: "off", or "table 1002, 2 rules" (the role's own rules in place, both families),
+// with ", no inet route" for a family whose rules send answers to a reply table without its route.
+std::string returnCell(const RoleView &role)
+{
+    if (!role.returnRouting)
+        return "off";
+    size_t rules4 = ruleSources(role.replyRules4).size(), rules6 = ruleSources(role.replyRules6).size();
+    size_t rules = rules4 + rules6;
+    std::string cell = "table " + std::to_string(role.replyTable) + ", " + std::to_string(rules) +
+                       (rules == 1 ? " rule" : " rules");
+    if (rules4 && !role.replyRoute4InPlace)
+        cell += ", no inet route";
+    if (rules6 && !role.replyRoute6InPlace)
+        cell += ", no inet6 route";
+    return cell;
 }
 
 nlohmann::json pinningJson(const PinningView &pinning)
@@ -105,6 +140,12 @@ RoleView roleViewFrom(const std::string &name, const std::map<std::string, sdbus
         view.pinning = PinningView{read.valueOf<bool>("PinAvailable"), read.valueOf<std::string>("PinProgram"),
                                    read.valueOf<std::string>("PinProblem"), read.valueOf<uint32_t>("PinnedProcesses"),
                                    read.valueOf<uint64_t>("PinRefused")};
+    view.returnRouting = read.valueOf<bool>("ReturnRouting");
+    view.replyTable = read.valueOf<uint32_t>("ReplyTable");
+    view.replyRules4 = read.valueOf<std::vector<std::string>>("ReplyRules4");
+    view.replyRules6 = read.valueOf<std::vector<std::string>>("ReplyRules6");
+    view.replyRoute4InPlace = read.valueOf<bool>("ReplyRoute4InPlace");
+    view.replyRoute6InPlace = read.valueOf<bool>("ReplyRoute6InPlace");
     return view;
 }
 
@@ -117,13 +158,15 @@ nlohmann::json statusJson(const std::vector<RoleView> &roles, const std::string 
                         {"link_state", role.linkState},
                         {"metric", role.metric},
                         {"state", role.state},
-                        {"inet", familyJson(role.inet)},
-                        {"inet6", familyJson(role.inet6)},
+                        {"inet", familyJson(role.inet, role.replyRules4, role.replyRoute4InPlace)},
+                        {"inet6", familyJson(role.inet6, role.replyRules6, role.replyRoute6InPlace)},
                         {"sockets_served", role.socketsServed},
                         {"requests_denied", role.requestsDenied},
                         {"restorations", role.restorations},
                         {"egress_dropped", role.egressDropped},
-                        {"outranked_by", role.outrankedBy}});
+                        {"outranked_by", role.outrankedBy},
+                        {"return_routing", role.returnRouting},
+                        {"reply_table", role.replyTable}});
         if (role.pinning)
             list.back()["kernel_pinning"] = pinningJson(*role.pinning);
     }
@@ -140,10 +183,10 @@ std::string statusTable(const std::vector<RoleView> &roles)
     if (roles.empty())
         return "no roles configured\n";
     std::vector<std::vector<std::string>> rows{
-        {"ROLE", "STATE", "INTERFACE", "METRIC", "IPV4", "IPV6", "SOCKETS", "RESTORATIONS", "DROPPED"}};
+        {"ROLE", "STATE", "INTERFACE", "METRIC", "IPV4", "IPV6", "RETURN", "SOCKETS", "RESTORATIONS", "DROPPED"}};
     for (const auto &role : roles)
         rows.push_back({role.name, role.state, role.interface + " (" + role.linkState + ")",
-                        std::to_string(role.metric), familyCell(role.inet), familyCell(role.inet6),
+                        std::to_string(role.metric), familyCell(role.inet), familyCell(role.inet6), returnCell(role),
                         std::to_string(role.socketsServed) +
                             (role.requestsDenied ? " (" + std::to_string(role.requestsDenied) + " denied)" : ""),
                         std::to_string(role.restorations), std::to_string(role.egressDropped)});

@@ -1,7 +1,8 @@
 // What `ifpinctl status` shows, made from org.ifpin1.Role's properties alone: per role, the
 // interface and its link state, the metric, the gateways (learned or configured), whether each
 // family's default route is in place, the state, sockets served, restorations, packets the egress
-// guard dropped, any foreign default route that outranks it, and its kernel pinning. A table for people, JSON for
+// guard dropped, any foreign default route that outranks it, its return routing (reply table,
+// rules and reply routes in place) and its kernel pinning. A table for people, JSON for
 // scripts (both formats are in docs/dbus-api.md). No bus here: status_command.cpp fetches the
 // properties, and the unit tests (tests/unit/ifpinctl/) hand these functions properties of their own.
 #pragma once
@@ -52,6 +53,12 @@ struct RoleView {
     uint64_t egressDropped = 0; // packets of the role's sockets the egress guard dropped
     std::vector<std::string> outrankedBy;
     std::optional<PinningView> pinning; // absent when ifpind did not send PinAvailable (an older ifpind)
+    bool returnRouting = false;
+    uint32_t replyTable = 0;
+    std::vector<std::string> replyRules4; // ReplyRules4: "32002: from 198.51.100.2 lookup 1002 proto 241"
+    std::vector<std::string> replyRules6;
+    bool replyRoute4InPlace = false;
+    bool replyRoute6InPlace = false;
 
     bool operator==(const RoleView &) const = default;
 };
@@ -83,9 +90,10 @@ RoleView roleViewFrom(const std::string &name, const std::map<std::string, sdbus
 nlohmann::json statusJson(const std::vector<RoleView> &roles, const std::string &version);
 // What `ifpinctl status --json` prints: statusJson indented by 2, keys in alphabetical order, and a newline.
 std::string statusJsonText(const std::vector<RoleView> &roles, const std::string &version);
-// What `ifpinctl status` prints: a header and a line per role, columns two spaces apart, then a line
-// per route that outranks a role, then a line per role about its kernel pinning (when ifpind sent
-// it); "no roles configured" when there are none.
+// What `ifpinctl status` prints: a header and a line per role, columns two spaces apart (RETURN:
+// "off", or the reply table and how many rules of the role's are in place), then a line per route
+// that outranks a role, then a line per role about its kernel pinning (when ifpind sent it); "no
+// roles configured" when there are none.
 std::string statusTable(const std::vector<RoleView> &roles);
 
 } // namespace ifpinctl

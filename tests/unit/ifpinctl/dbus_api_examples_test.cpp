@@ -21,9 +21,10 @@ namespace {
 
 // The roles of the page's examples: media with configured gateways; mgmt with a learned IPv4 gateway,
 // sockets served, a restoration, dropped packets, a foreign route that outranks it and a pinned
-// process.
+// process; both with return routing, as by default, with the lab's addresses.
 std::vector<RoleView> exampleRoles()
 {
+    const std::string mainRule = "32000: from all lookup 254 suppress_prefixlength 0 proto 241";
     RoleView media;
     media.name = "media";
     media.interface = "media0";
@@ -33,6 +34,11 @@ std::vector<RoleView> exampleRoles()
     media.inet = {"192.0.2.1", false, true};
     media.inet6 = {"2001:db8:1::1", false, true};
     media.pinning = PinningView{true, "/sys/fs/bpf/ifpin/media", "", 0, 0};
+    media.returnRouting = true;
+    media.replyTable = 1001;
+    media.replyRules4 = {mainRule, "32001: from 192.0.2.2 lookup 1001 proto 241"};
+    media.replyRules6 = {mainRule, "32001: from 2001:db8:1::2 lookup 1001 proto 241"};
+    media.replyRoute4InPlace = media.replyRoute6InPlace = true;
 
     RoleView mgmt;
     mgmt.name = "mgmt";
@@ -42,6 +48,11 @@ std::vector<RoleView> exampleRoles()
     mgmt.state = "enforced";
     mgmt.inet = {"198.51.100.1", true, true};
     mgmt.inet6 = {"2001:db8:2::1", false, true};
+    mgmt.returnRouting = true;
+    mgmt.replyTable = 1002;
+    mgmt.replyRules4 = {mainRule, "32002: from 198.51.100.2 lookup 1002 proto 241"};
+    mgmt.replyRules6 = {mainRule, "32002: from 2001:db8:2::2 lookup 1002 proto 241"};
+    mgmt.replyRoute4InPlace = mgmt.replyRoute6InPlace = true;
     mgmt.socketsServed = 3;
     mgmt.restorations = 1;
     mgmt.egressDropped = 2;

@@ -48,6 +48,13 @@ Properties mgmtProperties()
         {"SocketsServed", sdbus::Variant(uint64_t{3})},
         {"RequestsDenied", sdbus::Variant(uint64_t{2})},
         {"EgressDropped", sdbus::Variant(uint64_t{7})},
+        {"ReturnRouting", sdbus::Variant(true)},
+        {"ReplyTable", sdbus::Variant(uint32_t{1002})},
+        {"ReplyRules4", sdbus::Variant(std::vector<std::string>{"32000: from all lookup 254 suppress_prefixlength 0 proto 241",
+                                                                "32002: from 198.51.100.2 lookup 1002 proto 241"})},
+        {"ReplyRules6", sdbus::Variant(std::vector<std::string>{"32002: from 2001:db8:2::2 lookup 1002 proto 241"})},
+        {"ReplyRoute4InPlace", sdbus::Variant(false)},
+        {"ReplyRoute6InPlace", sdbus::Variant(true)},
     };
 }
 
@@ -67,6 +74,13 @@ RoleView mgmtView()
     view.restorations = 4;
     view.egressDropped = 7;
     view.outrankedBy = {"default via 203.0.113.66 dev other0 metric 5 proto 3", "default dev ppp0 metric 7 proto 4"};
+    view.returnRouting = true;
+    view.replyTable = 1002;
+    view.replyRules4 = {"32000: from all lookup 254 suppress_prefixlength 0 proto 241",
+                        "32002: from 198.51.100.2 lookup 1002 proto 241"};
+    view.replyRules6 = {"32002: from 2001:db8:2::2 lookup 1002 proto 241"};
+    view.replyRoute4InPlace = false;
+    view.replyRoute6InPlace = true;
     return view;
 }
 
@@ -104,6 +118,12 @@ RoleView withoutProperty(RoleView view, const std::string &property)
         {"SocketsServed", [](RoleView &v) { v.socketsServed = 0; }},
         {"RequestsDenied", [](RoleView &v) { v.requestsDenied = 0; }},
         {"EgressDropped", [](RoleView &v) { v.egressDropped = 0; }},
+        {"ReturnRouting", [](RoleView &v) { v.returnRouting = false; }},
+        {"ReplyTable", [](RoleView &v) { v.replyTable = 0; }},
+        {"ReplyRules4", [](RoleView &v) { v.replyRules4.clear(); }},
+        {"ReplyRules6", [](RoleView &v) { v.replyRules6.clear(); }},
+        {"ReplyRoute4InPlace", [](RoleView &v) { v.replyRoute4InPlace = false; }},
+        {"ReplyRoute6InPlace", [](RoleView &v) { v.replyRoute6InPlace = false; }},
     };
     clear.at(property)(view);
     return view;
@@ -151,6 +171,8 @@ TEST(RoleViewFrom, NothingSentGivesTheDefaults)
     EXPECT_EQ(view.restorations, 0u);
     EXPECT_EQ(view.egressDropped, 0u);
     EXPECT_TRUE(view.outrankedBy.empty());
+    EXPECT_FALSE(view.returnRouting);
+    EXPECT_EQ(view.replyTable, 0u);
     EXPECT_EQ(reading.warnings, "") << "a missing property is no type error";
 }
 
@@ -191,6 +213,12 @@ std::map<std::string, WrongType> wrongTypes()
         {"SocketsServed", {sdbus::Variant(uint32_t{3}), "u", "t"}},
         {"RequestsDenied", {sdbus::Variant(int64_t{2}), "x", "t"}},
         {"EgressDropped", {sdbus::Variant(double{7}), "d", "t"}},
+        {"ReturnRouting", {sdbus::Variant(uint32_t{1}), "u", "b"}},
+        {"ReplyTable", {sdbus::Variant(uint64_t{1002}), "t", "u"}},
+        {"ReplyRules4", {sdbus::Variant(std::string("32002: from 198.51.100.2 lookup 1002")), "s", "as"}},
+        {"ReplyRules6", {sdbus::Variant(int32_t{1}), "i", "as"}},
+        {"ReplyRoute4InPlace", {sdbus::Variant(std::string("true")), "s", "b"}},
+        {"ReplyRoute6InPlace", {sdbus::Variant(uint32_t{1}), "u", "b"}},
     };
 }
 
@@ -253,9 +281,10 @@ TEST(StatusJson, KeySet)
     const auto &role = status.at("roles").at(0);
     EXPECT_EQ(keysOf(role), (std::set<std::string>{"name", "interface", "link_state", "metric", "state", "inet",
                                                    "inet6", "sockets_served", "requests_denied", "restorations",
-                                                   "egress_dropped", "outranked_by"}));
+                                                   "egress_dropped", "outranked_by", "return_routing", "reply_table"}));
     for (const char *family : {"inet", "inet6"})
-        EXPECT_EQ(keysOf(role.at(family)), (std::set<std::string>{"gateway", "gateway_learned", "route_in_place"}))
+        EXPECT_EQ(keysOf(role.at(family)), (std::set<std::string>{"gateway", "gateway_learned", "route_in_place",
+                                                                  "reply_rules", "reply_route_in_place"}))
             << family;
 }
 
@@ -269,14 +298,28 @@ TEST(StatusJson, Values)
            {"link_state", "up"},
            {"metric", 1000},
            {"state", "enforced"},
-           {"inet", {{"gateway", "198.51.100.1"}, {"gateway_learned", true}, {"route_in_place", false}}},
-           {"inet6", {{"gateway", "2001:db8:2::1"}, {"gateway_learned", false}, {"route_in_place", true}}},
+           {"inet",
+            {{"gateway", "198.51.100.1"},
+             {"gateway_learned", true},
+             {"route_in_place", false},
+             {"reply_rules",
+              {"32000: from all lookup 254 suppress_prefixlength 0 proto 241",
+               "32002: from 198.51.100.2 lookup 1002 proto 241"}},
+             {"reply_route_in_place", false}}},
+           {"inet6",
+            {{"gateway", "2001:db8:2::1"},
+             {"gateway_learned", false},
+             {"route_in_place", true},
+             {"reply_rules", {"32002: from 2001:db8:2::2 lookup 1002 proto 241"}},
+             {"reply_route_in_place", true}}},
            {"sockets_served", 3},
            {"requests_denied", 2},
            {"restorations", 4},
            {"egress_dropped", 7},
            {"outranked_by",
-            {"default via 203.0.113.66 dev other0 metric 5 proto 3", "default dev ppp0 metric 7 proto 4"}}}}}};
+            {"default via 203.0.113.66 dev other0 metric 5 proto 3", "default dev ppp0 metric 7 proto 4"}},
+           {"return_routing", true},
+           {"reply_table", 1002}}}}};
     EXPECT_EQ(statusJson({mgmtView()}, "0.1.0"), expected);
 }
 
@@ -309,11 +352,20 @@ TEST(StatusJson, TheTextHasItsKeysInAlphabeticalOrder)
       "inet": {
         "gateway": "198.51.100.1",
         "gateway_learned": true,
+        "reply_route_in_place": false,
+        "reply_rules": [
+          "32000: from all lookup 254 suppress_prefixlength 0 proto 241",
+          "32002: from 198.51.100.2 lookup 1002 proto 241"
+        ],
         "route_in_place": false
       },
       "inet6": {
         "gateway": "2001:db8:2::1",
         "gateway_learned": false,
+        "reply_route_in_place": true,
+        "reply_rules": [
+          "32002: from 2001:db8:2::2 lookup 1002 proto 241"
+        ],
         "route_in_place": true
       },
       "interface": "mgmt0",
@@ -324,8 +376,10 @@ TEST(StatusJson, TheTextHasItsKeysInAlphabeticalOrder)
         "default via 203.0.113.66 dev other0 metric 5 proto 3",
         "default dev ppp0 metric 7 proto 4"
       ],
+      "reply_table": 1002,
       "requests_denied": 2,
       "restorations": 4,
+      "return_routing": true,
       "sockets_served": 3,
       "state": "enforced"
     }
@@ -344,16 +398,16 @@ TEST(StatusTable, NoRoles)
 // after the last.
 TEST(StatusTable, OneRole)
 {
-    EXPECT_EQ(statusTable({mediaView()}), R"(ROLE   STATE     INTERFACE    METRIC  IPV4                 IPV6                     SOCKETS  RESTORATIONS  DROPPED
-media  enforced  media0 (up)  100     192.0.2.1, in place  2001:db8:1::1, in place  0        0             0
+    EXPECT_EQ(statusTable({mediaView()}), R"(ROLE   STATE     INTERFACE    METRIC  IPV4                 IPV6                     RETURN  SOCKETS  RESTORATIONS  DROPPED
+media  enforced  media0 (up)  100     192.0.2.1, in place  2001:db8:1::1, in place  off     0        0             0
 )");
 }
 
 TEST(StatusTable, TwoRolesLearnedGatewaysDeniedRequestsAndOutranking)
 {
-    EXPECT_EQ(statusTable({mediaView(), mgmtView()}), R"(ROLE   STATE     INTERFACE    METRIC  IPV4                              IPV6                     SOCKETS       RESTORATIONS  DROPPED
-media  enforced  media0 (up)  100     192.0.2.1, in place               2001:db8:1::1, in place  0             0             0
-mgmt   enforced  mgmt0 (up)   1000    198.51.100.1 (learned), no route  2001:db8:2::1, in place  3 (2 denied)  4             7
+    EXPECT_EQ(statusTable({mediaView(), mgmtView()}), R"(ROLE   STATE     INTERFACE    METRIC  IPV4                              IPV6                     RETURN                              SOCKETS       RESTORATIONS  DROPPED
+media  enforced  media0 (up)  100     192.0.2.1, in place               2001:db8:1::1, in place  off                                 0             0             0
+mgmt   enforced  mgmt0 (up)   1000    198.51.100.1 (learned), no route  2001:db8:2::1, in place  table 1002, 2 rules, no inet route  3 (2 denied)  4             7
 role mgmt is outranked by a route ifpind does not manage: default via 203.0.113.66 dev other0 metric 5 proto 3
 role mgmt is outranked by a route ifpind does not manage: default dev ppp0 metric 7 proto 4
 )");
@@ -366,16 +420,16 @@ TEST(StatusTable, NoGatewayAndALinkDown)
     view.linkState = "down";
     view.inet = {"", false, false};
     view.inet6 = {"fe80::1", true, false};
-    EXPECT_EQ(statusTable({view}), R"(ROLE   STATE      INTERFACE      METRIC  IPV4                  IPV6                         SOCKETS  RESTORATIONS  DROPPED
-media  link-down  media0 (down)  100     no gateway, no route  fe80::1 (learned), no route  0        0             0
+    EXPECT_EQ(statusTable({view}), R"(ROLE   STATE      INTERFACE      METRIC  IPV4                  IPV6                         RETURN  SOCKETS  RESTORATIONS  DROPPED
+media  link-down  media0 (down)  100     no gateway, no route  fe80::1 (learned), no route  off     0        0             0
 )");
 }
 
 // "unknown" for what ifpind did not send is documented (docs/dbus-api.md, ifpinctl(1)).
 TEST(StatusTable, NothingSent)
 {
-    EXPECT_EQ(statusTable({readRole("mgmt", {}).view}), R"(ROLE  STATE    INTERFACE   METRIC  IPV4                  IPV6                  SOCKETS  RESTORATIONS  DROPPED
-mgmt  unknown   (unknown)  0       no gateway, no route  no gateway, no route  0        0             0
+    EXPECT_EQ(statusTable({readRole("mgmt", {}).view}), R"(ROLE  STATE    INTERFACE   METRIC  IPV4                  IPV6                  RETURN  SOCKETS  RESTORATIONS  DROPPED
+mgmt  unknown   (unknown)  0       no gateway, no route  no gateway, no route  off     0        0             0
 )");
 }
 
@@ -461,6 +515,33 @@ TEST(StatusTable, KernelPinningLinesComeLastInTheRolesOrder)
     EXPECT_EQ(table.substr(table.find("role mgmt: kernel")),
               "role mgmt: kernel pinning with /sys/fs/bpf/ifpin/mgmt, 3 processes pinned, 1 socket refused\n");
     EXPECT_EQ(statusTable({mgmtView()}).find("kernel pinning"), std::string::npos);
+}
+
+// RETURN: the reply table and the role's own rules in place (the main rule's "from all" is no
+// address of the role's), and a family whose rules lead to a table without the role's route.
+TEST(StatusTable, ReturnRoutingColumn)
+{
+    auto cellOf = [](const RoleView &role) {
+        std::string table = statusTable({role});
+        std::string header = table.substr(0, table.find('\n'));
+        std::string row = table.substr(table.find('\n') + 1);
+        size_t from = header.find("RETURN"), to = header.find("SOCKETS");
+        std::string cell = row.substr(from, to - from);
+        return cell.substr(0, cell.find_last_not_of(' ') + 1);
+    };
+    RoleView role = mediaView();
+    EXPECT_EQ(cellOf(role), "off");
+    role.returnRouting = true;
+    role.replyTable = 1001;
+    role.replyRules4 = {"32000: from all lookup 254 suppress_prefixlength 0 proto 241"};
+    EXPECT_EQ(cellOf(role), "table 1001, 0 rules") << "no address yet";
+    role.replyRules4.push_back("32001: from 192.0.2.2 lookup 1001 proto 241");
+    role.replyRoute4InPlace = true;
+    EXPECT_EQ(cellOf(role), "table 1001, 1 rule");
+    role.replyRules6 = {"32001: from 2001:db8:1::2 lookup 1001 proto 241", "32001: from 2001:db8:1::3 lookup 1001 proto 241"};
+    EXPECT_EQ(cellOf(role), "table 1001, 3 rules, no inet6 route");
+    role.replyRoute4InPlace = false;
+    EXPECT_EQ(cellOf(role), "table 1001, 3 rules, no inet route, no inet6 route");
 }
 
 } // namespace
