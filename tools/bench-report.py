@@ -62,6 +62,10 @@ TARGETS = [
     ("IPv6 foreign default at wrong metric -> its DELROUTE p99", "<", 2000),
     ("IPv6 ifpind's route deleted -> its NEWROUTE p50", "<", 200),
     ("IPv6 ifpind's route deleted -> its NEWROUTE p99", "<", 2000),
+    ("IPv4 ifpind's rule deleted -> its NEWRULE p50", "<", 200),
+    ("IPv4 ifpind's rule deleted -> its NEWRULE p99", "<", 2000),
+    ("IPv6 ifpind's rule deleted -> its NEWRULE p50", "<", 200),
+    ("IPv6 ifpind's rule deleted -> its NEWRULE p99", "<", 2000),
     ("ifpind start to READY=1", "<", 1000),
     ("ifpind VmHWM after start", "<", 16),
     ("ifpind VmHWM after churn", "<", 16),
@@ -99,11 +103,25 @@ def ratios(values):
                     if row:
                         rows.append(row)
     base = values.get("baseline netlink round trip (add+ack, table 100) p50")
-    if base:
-        for name, value in values.items():
-            if ("-> its" in name) and (name.endswith("p50") or name.endswith("p99")):
-                rows.append(f"| reconcile {name} | {fmt(value)} µs | netlink round trip p50 {fmt(base)} µs | "
-                            f"{value / base:.1f}x | |")
+    rule_base = values.get("baseline netlink rule round trip (add+ack, priority 500) p50")
+    for name, value in values.items():
+        if not ("-> its" in name and (name.endswith("p50") or name.endswith("p99"))):
+            continue
+        # A rule's restoration beside a rule's round trip, a route's beside a route's.
+        if "NEWRULE" in name and rule_base:
+            route_trip = f"route round trip p50 {fmt(base)} µs" if base else ""
+            rows.append(f"| reconcile {name} | {fmt(value)} µs | netlink rule round trip p50 {fmt(rule_base)} µs | "
+                        f"{value / rule_base:.1f}x | {route_trip} |")
+        elif base:
+            rows.append(f"| reconcile {name} | {fmt(value)} µs | netlink round trip p50 {fmt(base)} µs | "
+                        f"{value / base:.1f}x | |")
+    # What return routing's rules and reply tables cost a start among 1,100,000 routes.
+    for figure, unit in (("start to READY=1", "ms"), ("VmHWM after start", "MiB"), ("CPU used to start", "s")):
+        with_rules = values.get(f"ifpind {figure}")
+        without = values.get(f"ifpind without return routing {figure}")
+        if with_rules is not None and without:
+            rows.append(f"| scale: ifpind {figure}, return routing on | {fmt(with_rules)} {unit} | "
+                        f"without return routing {fmt(without)} {unit} | {with_rules / without:.2f}x | |")
     return rows
 
 

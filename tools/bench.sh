@@ -6,9 +6,11 @@
 #
 # Usage: tools/bench.sh [PHASE...]     (as root; default: all phases)
 #   broker     libifpin vs in-process socket creation vs a bare SCM_RIGHTS round trip
-#   reconcile  foreign change -> policy restored, vs one netlink round trip
+#   reconcile  foreign change -> policy restored (routes and return-routing rules), vs one netlink
+#              round trip
 #   idle       wake-ups of an idle ifpind over 60 s (with a private bus) and 20 s (without a bus)
-#   scale      1,000,000 IPv4 + 100,000 IPv6 routes: READY, RSS, churn CPU, overflow resync
+#   scale      1,000,000 IPv4 + 100,000 IPv6 routes: READY, RSS, churn CPU, overflow resync; READY and
+#              RSS again without return routing, beside
 #   peer       systemd-networkd in the same 1M-route namespace: settle time, RSS, churn CPU
 #   pinning    kernel pinning: socket creation in a pinned cgroup vs socket()+SO_BINDTODEVICE, and
 #              the time `ifpinctl exec` adds before the command starts, beside the preload shim's
@@ -65,9 +67,11 @@ ninja -C "$build" -j"$jobs" "${targets[@]}" >&2
 readonly ifpind="$build/daemon/ifpind" bench="$build/tests/benchmarks"
 
 # ---- ifpind configurations -----------------------------------------------------------------------
-# config NAME LOG_LEVEL [EXTRA]: media at metric 100, mgmt at 1000, gateways given.
+# config NAME LOG_LEVEL [EXTRA [ROLE_EXTRA]]: media at metric 100, mgmt at 1000, gateways given;
+# EXTRA goes into [daemon], ROLE_EXTRA into both roles. Return routing is on (the default): media's
+# rules are from 192.0.2.2 and 2001:db8:1::2 to table 1001 at priority 32001.
 config() {
-  local name=$1 level=$2 extra=${3:-}
+  local name=$1 level=$2 extra=${3:-} role_extra=${4:-}
   mkdir -p "$work/$name"
   cat >"$work/$name.toml" <<EOF
 [daemon]
@@ -81,12 +85,14 @@ interface = "media0"
 metric = 100
 gateway4 = "192.0.2.1"
 gateway6 = "2001:db8:1::1"
+$role_extra
 
 [role.mgmt]
 interface = "mgmt0"
 metric = 1000
 gateway4 = "198.51.100.1"
 gateway6 = "2001:db8:2::1"
+$role_extra
 EOF
   echo "$work/$name.toml"
 }
@@ -115,7 +121,7 @@ if wants broker || wants reconcile || wants idle; then
   if wants reconcile; then
     say "reconcile, $trials trials (load $(cut -d' ' -f1-3 /proc/loadavg))"
     run_bench in_ns "$small_lab" "$bench/reconcile_bench" "$ifpind" "$(config reconcile warning)" \
-      media0 100 192.0.2.1 2001:db8:1::1 "$trials"
+      media0 100 192.0.2.1 2001:db8:1::1 "$trials" 192.0.2.2 2001:db8:1::2 1001 32001
   fi
   if wants idle; then
     say "idle, ${idle_s} s with a private bus and 20 s without (load $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -163,6 +169,11 @@ if wants scale || wants peer; then
     say "scale: ifpind (load $(cut -d' ' -f1-3 /proc/loadavg))"
     cfg=$(config scale info 'remove_routes_on_exit = true')
     run_bench in_ns "$scale_lab" "$bench/scale_bench" run ifpind "$cfg.log" mgmt0 -- "$ifpind" --config "$cfg"
+    # The same without return routing: what its rules and reply tables cost at start, beside.
+    say "scale: ifpind without return routing (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    cfg=$(config scale-norr info 'remove_routes_on_exit = true' 'return_routing = false')
+    run_bench in_ns "$scale_lab" "$bench/scale_bench" run "ifpind without return routing" "$cfg.log" mgmt0 -- \
+      "$ifpind" --config "$cfg"
     say "scale: overflow and resync"
     run_bench in_ns "$scale_lab" "$bench/scale_bench" overflow "$ifpind" "$(config overflow info 'remove_routes_on_exit = true')" \
       "$work/overflow.log"

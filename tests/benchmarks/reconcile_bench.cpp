@@ -1,13 +1,16 @@
 // Reconcile benchmark: how long after a foreign change ifpind has the policy back, as a netlink
-// listener sees it. Two kinds of trial, per family:
+// listener sees it. Three kinds of trial, per family:
 //   foreign: a default route at the wrong metric (50) on the managed interface is added over netlink;
 //            the clock stops at the DELROUTE of that route;
-//   deleted: ifpind's own default route is deleted; the clock stops at the NEWROUTE of it.
-// The clock starts just before the request is sent. Baseline: one netlink round trip (add+ack of a
-// route in another table).
+//   deleted: ifpind's own default route is deleted; the clock stops at the NEWROUTE of it;
+//   rule:    ifpind's return-routing rule of the interface's address is deleted; the clock stops at
+//            the NEWRULE of it.
+// The clock starts just before the request is sent. Baselines: one netlink round trip (add+ack of a
+// route in another table; of a rule at another priority).
 //
 // Usage (inside the lab's host namespace, as root):
-//   reconcile_bench IFPIND CONFIG INTERFACE METRIC GATEWAY4 GATEWAY6 TRIALS
+//   reconcile_bench IFPIND CONFIG INTERFACE METRIC GATEWAY4 GATEWAY6 TRIALS SOURCE4 SOURCE6 TABLE PRIORITY
+// (SOURCE4/6: the interface's addresses; TABLE, PRIORITY: its role's reply table and rule priority)
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -19,6 +22,7 @@
 #include <sys/socket.h>
 
 #include "bench_netlink.hpp"
+#include "bench_rules.hpp"
 
 using namespace ifpin::bench;
 
@@ -32,6 +36,8 @@ struct Setup {
     uint32_t metric;
     std::string gateway4, gateway6;
     int trials;
+    std::string source4, source6;
+    uint32_t replyTable, replyPriority;
 };
 
 std::string familyName(int family) { return family == AF_INET ? "IPv4" : "IPv6"; }
@@ -128,20 +134,65 @@ void deletionTrials(int family, Rtnl &writer, Rtnl &listener, const Setup &setup
     report("reconcile", familyName(family) + " deletions not restored within 2 s", missed, "trials");
 }
 
+void ruleBaseline(RuleNetlink &writer, const Setup &setup)
+{
+    std::vector<double> samples;
+    Rule rule = parseRule(AF_INET, "192.0.2.99", 500, 77, 4);
+    for (int i = 0; i < setup.trials; ++i) {
+        auto start = Clock::now();
+        int error = writer.request(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, rule);
+        samples.push_back(microseconds(Clock::now() - start));
+        if (error != 0)
+            throw std::runtime_error("rule baseline add failed: " + std::to_string(error));
+        writer.request(RTM_DELRULE, 0, rule);
+    }
+    reportSummary("reconcile", "baseline netlink rule round trip (add+ack, priority 500)", summarize(samples));
+}
+
+void ruleDeletionTrials(int family, RuleNetlink &writer, RuleNetlink &listener, const Setup &setup)
+{
+    Rule own = parseRule(family, family == AF_INET ? setup.source4 : setup.source6, setup.replyPriority,
+                         setup.replyTable, ifpindProtocol);
+    std::vector<double> samples;
+    int missed = 0;
+    for (int i = 0; i < setup.trials; ++i) {
+        auto start = Clock::now();
+        int error = writer.request(RTM_DELRULE, 0, own);
+        if (error != 0)
+            throw std::runtime_error(familyName(family) + " trial " + std::to_string(i) +
+                                     ": deleting ifpind's rule failed: " + std::strerror(-error));
+        auto event = listener.waitEvent(
+            [&](const RuleEvent &e) { return e.type == RTM_NEWRULE && sameRule(e.rule, own); }, 2s);
+        if (!event) {
+            ++missed;
+            continue;
+        }
+        samples.push_back(microseconds(event->at - start));
+    }
+    reportSummary("reconcile", familyName(family) + " ifpind's rule deleted -> its NEWRULE", summarize(samples));
+    report("reconcile", familyName(family) + " rule deletions not restored within 2 s", missed, "trials");
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
-    if (argc != 8) {
-        std::fprintf(stderr, "usage: %s IFPIND CONFIG INTERFACE METRIC GATEWAY4 GATEWAY6 TRIALS\n", argv[0]);
+    if (argc != 12) {
+        std::fprintf(stderr,
+                     "usage: %s IFPIND CONFIG INTERFACE METRIC GATEWAY4 GATEWAY6 TRIALS SOURCE4 SOURCE6 TABLE "
+                     "PRIORITY\n",
+                     argv[0]);
         return 2;
     }
     try {
-        Setup setup{interfaceIndex(argv[3]), uint32_t(std::stoul(argv[4])), argv[5], argv[6], std::stoi(argv[7])};
+        Setup setup{interfaceIndex(argv[3]), uint32_t(std::stoul(argv[4])), argv[5], argv[6], std::stoi(argv[7]),
+                    argv[8], argv[9], uint32_t(std::stoul(argv[10])), uint32_t(std::stoul(argv[11]))};
         std::fprintf(stderr, "reconcile benchmark (load average %s)\n", loadAverage().c_str());
         report("reconcile", "load average at start", 0, "", loadAverage());
         Rtnl writer;
         baseline(writer, setup);
+        RuleNetlink ruleWriter;
+        ruleBaseline(ruleWriter, setup);
 
         std::string config = argv[2];
         ChildDaemon daemon({argv[1], "--config", config}, config + ".log");
@@ -149,13 +200,16 @@ int main(int argc, char **argv)
             throw std::runtime_error("ifpind did not become ready; see " + config + ".log");
         Rtnl listener(8 << 20);
         listener.subscribeDefaultRoutes();
+        RuleNetlink ruleListener;
+        ruleListener.subscribe();
         for (int family : {AF_INET, AF_INET6}) {
             foreignTrials(family, writer, listener, setup);
             deletionTrials(family, writer, listener, setup);
+            ruleDeletionTrials(family, ruleWriter, ruleListener, setup);
         }
         auto stats = readProcessStats(daemon.pid());
         report("reconcile", "ifpind CPU over all trials", stats.cpuSeconds, "s");
-        report("reconcile", "sd_notify datagrams ifpind sent (4 x trials corrections)", double(daemon.notifications()),
+        report("reconcile", "sd_notify datagrams ifpind sent (6 x trials corrections)", double(daemon.notifications()),
                "datagrams", "STATUS= after every reconcile");
     } catch (const std::exception &error) {
         std::fprintf(stderr, "reconcile_bench: %s\n", error.what());
