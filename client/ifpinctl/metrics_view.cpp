@@ -102,7 +102,8 @@ const std::vector<RoleFamily> &roleFamilies()
          "Default routes ifpind does not manage, on other interfaces, that win over the role's route.",
          countOf(&RoleView::outrankedBy)},
         {"ifpin_restorations_total", "counter",
-         "Times a change by someone else made ifpind write the role's routes again.", field(&RoleView::restorations)},
+         "Times a change by someone else made ifpind write the role's routes or rules again.",
+         field(&RoleView::restorations)},
         {"ifpin_sockets_served_total", "counter", "Sockets the broker gave out for the role.",
          field(&RoleView::socketsServed)},
         {"ifpin_socket_requests_denied_total", "counter", "Socket requests for the role refused by its allow lists.",
@@ -110,6 +111,21 @@ const std::vector<RoleFamily> &roleFamilies()
         {"ifpin_egress_dropped_packets_total", "counter",
          "Packets of the role's sockets sent out of another interface and dropped by the egress guard.",
          field(&RoleView::egressDropped)},
+        {"ifpin_return_routing", "gauge",
+         "1 when what leaves from the role's addresses is routed by its reply table (return routing), else 0.",
+         field(&RoleView::returnRouting)},
+        {"ifpin_reply_rules", "gauge",
+         "Return-routing rules of the role in the kernel now, the main rule among them.",
+         [](const RoleView &role) {
+             return std::vector<Sample>{{{{"family", "inet"}}, number(uint64_t{role.replyRules4.size()})},
+                                        {{{"family", "inet6"}}, number(uint64_t{role.replyRules6.size()})}};
+         }},
+        {"ifpin_reply_route_in_place", "gauge",
+         "1 when the role's default route of the family is in its reply table, else 0.",
+         [](const RoleView &role) {
+             return std::vector<Sample>{{{{"family", "inet"}}, number(role.replyRoute4InPlace)},
+                                        {{{"family", "inet6"}}, number(role.replyRoute6InPlace)}};
+         }},
     };
     return families;
 }

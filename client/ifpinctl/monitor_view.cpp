@@ -88,6 +88,13 @@ const std::vector<PropertyEventRule> &propertyEventRules()
              return a.is_string() && !a.get<std::string>().empty() ? "kernel pinning problem: " + text(a)
                                                                    : std::string("no kernel pinning problem");
          }},
+        {"ReturnRouting", "return-routing", trueOrFalse("return routing on", "return routing off")},
+        {"ReplyTable", "return-routing", changeOf("reply table")},
+        {"ReplyRules4", "reply-rules", [](const json &, const json &a) { return "inet reply rules " + text(a); }},
+        {"ReplyRules6", "reply-rules", [](const json &, const json &a) { return "inet6 reply rules " + text(a); }},
+        {"ReplyRoute4InPlace", "reply-route", trueOrFalse("inet reply route in place", "inet reply route not in place")},
+        {"ReplyRoute6InPlace", "reply-route",
+         trueOrFalse("inet6 reply route in place", "inet6 reply route not in place")},
     };
     return rules;
 }

@@ -62,6 +62,11 @@ def expected_from(status):
         expected.append((("ifpin_sockets_served_total", only), role["sockets_served"]))
         expected.append((("ifpin_socket_requests_denied_total", only), role["requests_denied"]))
         expected.append((("ifpin_egress_dropped_packets_total", only), role["egress_dropped"]))
+        expected.append((("ifpin_return_routing", only), 1 if role["return_routing"] else 0))
+        for family in ("inet", "inet6"):
+            labels = {"role": name, "family": family}
+            expected.append((("ifpin_reply_rules", labels), len(role[family]["reply_rules"])))
+            expected.append((("ifpin_reply_route_in_place", labels), 1 if role[family]["reply_route_in_place"] else 0))
     return {(sample, frozenset(labels.items())): value for (sample, labels), value in expected}
 
 

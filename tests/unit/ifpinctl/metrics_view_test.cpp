@@ -42,6 +42,12 @@ RoleView mgmtView()
     view.restorations = 4;
     view.egressDropped = 7;
     view.outrankedBy = {"default via 203.0.113.66 dev other0 metric 5 proto 3", "default dev ppp0 metric 7 proto 4"};
+    view.returnRouting = true;
+    view.replyTable = 1002;
+    view.replyRules4 = {"32000: from all lookup 254 suppress_prefixlength 0 proto 241",
+                        "32002: from 198.51.100.2 lookup 1002 proto 241"};
+    view.replyRules6 = {"32000: from all lookup 254 suppress_prefixlength 0 proto 241"};
+    view.replyRoute6InPlace = true;
     return view;
 }
 
@@ -101,7 +107,8 @@ TEST(MetricsText, TwoRoles)
         "# TYPE ifpin_outranking_routes gauge\n"
         "ifpin_outranking_routes{role=\"media\"} 0\n"
         "ifpin_outranking_routes{role=\"mgmt\"} 2\n"
-        "# HELP ifpin_restorations_total Times a change by someone else made ifpind write the role's routes again.\n"
+        "# HELP ifpin_restorations_total Times a change by someone else made ifpind write the role's routes or rules "
+        "again.\n"
         "# TYPE ifpin_restorations_total counter\n"
         "ifpin_restorations_total{role=\"media\"} 0\n"
         "ifpin_restorations_total{role=\"mgmt\"} 4\n"
@@ -117,7 +124,25 @@ TEST(MetricsText, TwoRoles)
         "and dropped by the egress guard.\n"
         "# TYPE ifpin_egress_dropped_packets_total counter\n"
         "ifpin_egress_dropped_packets_total{role=\"media\"} 0\n"
-        "ifpin_egress_dropped_packets_total{role=\"mgmt\"} 7\n";
+        "ifpin_egress_dropped_packets_total{role=\"mgmt\"} 7\n"
+        "# HELP ifpin_return_routing 1 when what leaves from the role's addresses is routed by its reply table "
+        "(return routing), else 0.\n"
+        "# TYPE ifpin_return_routing gauge\n"
+        "ifpin_return_routing{role=\"media\"} 0\n"
+        "ifpin_return_routing{role=\"mgmt\"} 1\n"
+        "# HELP ifpin_reply_rules Return-routing rules of the role in the kernel now, the main rule among them.\n"
+        "# TYPE ifpin_reply_rules gauge\n"
+        "ifpin_reply_rules{role=\"media\",family=\"inet\"} 0\n"
+        "ifpin_reply_rules{role=\"media\",family=\"inet6\"} 0\n"
+        "ifpin_reply_rules{role=\"mgmt\",family=\"inet\"} 2\n"
+        "ifpin_reply_rules{role=\"mgmt\",family=\"inet6\"} 1\n"
+        "# HELP ifpin_reply_route_in_place 1 when the role's default route of the family is in its reply table, "
+        "else 0.\n"
+        "# TYPE ifpin_reply_route_in_place gauge\n"
+        "ifpin_reply_route_in_place{role=\"media\",family=\"inet\"} 0\n"
+        "ifpin_reply_route_in_place{role=\"media\",family=\"inet6\"} 0\n"
+        "ifpin_reply_route_in_place{role=\"mgmt\",family=\"inet\"} 0\n"
+        "ifpin_reply_route_in_place{role=\"mgmt\",family=\"inet6\"} 1\n";
     EXPECT_EQ(metricsText({mediaView(), mgmtView()}, "0.1.0"), expected);
 }
 
@@ -184,7 +209,7 @@ TEST(MetricsText, CountersEndInTotalAndEveryFamilyHasHelpAndType)
         }
     }
     EXPECT_EQ(helps, types);
-    EXPECT_EQ(helps, 12u); // up, build_info and the ten role families
+    EXPECT_EQ(helps, 15u); // up, build_info and the thirteen role families
 }
 
 } // namespace

@@ -159,6 +159,35 @@ TEST_F(MonitorView, KernelPinningComingAndGoing)
               (std::vector<std::string>{t + "kernel pinning available\n", t + "no kernel pinning problem\n"}));
 }
 
+// Return routing: turned on, its table, its rules as they come and go, its reply routes.
+TEST_F(MonitorView, ReturnRoutingHasItsWords)
+{
+    PropertyMap before = mgmtProperties();
+    before["ReturnRouting"] = sdbus::Variant(false);
+    before["ReplyTable"] = sdbus::Variant(uint32_t{0});
+    PropertyMap changed{
+        {"ReturnRouting", sdbus::Variant(true)},
+        {"ReplyTable", sdbus::Variant(uint32_t{1002})},
+        {"ReplyRules4", sdbus::Variant(std::vector<std::string>{"32000: from all lookup 254 suppress_prefixlength 0 proto 241",
+                                                                "32002: from 198.51.100.2 lookup 1002 proto 241"})},
+        {"ReplyRules6", sdbus::Variant(std::vector<std::string>{})},
+        {"ReplyRoute4InPlace", sdbus::Variant(true)},
+        {"ReplyRoute6InPlace", sdbus::Variant(false)},
+    };
+    const std::string t = "2025-05-01T10:00:00.250+00:00 mgmt: ";
+    EXPECT_EQ(lines(propertyEvents(at(), "mgmt", before, changed)),
+              (std::vector<std::string>{
+                  t + "return routing on\n", t + "reply table 0 -> 1002\n",
+                  t + "inet reply rules 32000: from all lookup 254 suppress_prefixlength 0 proto 241; 32002: from "
+                      "198.51.100.2 lookup 1002 proto 241\n",
+                  t + "inet6 reply rules none\n", t + "inet reply route in place\n",
+                  t + "inet6 reply route not in place\n"}));
+    auto events = propertyEvents(at(), "mgmt", before, changed);
+    EXPECT_EQ(events[0].event, "return-routing");
+    EXPECT_EQ(events[2].event, "reply-rules");
+    EXPECT_EQ(events[4].event, "reply-route");
+}
+
 TEST_F(MonitorView, APropertyWithoutAnEntryIsStillReported)
 {
     // A property another version of ifpind has (and the table does not yet): its D-Bus name and values.
