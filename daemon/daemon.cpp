@@ -107,6 +107,10 @@ void Daemon::runReconcile()
 {
     if (!kernelWatch_.catchUp())
         return; // it tries again and calls back
+    // A rule of ifpind's may name a table no role has (a role removed while ifpind was stopped): that
+    // table is read before anything is planned, so that what ifpind left there is seen and removed.
+    if (kernelWatch_.followReplyTables(policy_.replyTablesToFollow(kernel_)) && !kernelWatch_.catchUp())
+        return;
 
     ReconcileTrigger trigger = pendingTrigger_;
     pendingTrigger_ = ReconcileTrigger::kernel;
@@ -123,8 +127,8 @@ void Daemon::runReconcile()
         retryTimer_->disable();
         retryBackoff_.reset();
     }
-    // A rule of ifpind's may point to a table no role has (a config changed while ifpind was not
-    // running): that table is read, and what ifpind left there removed, in the next round.
+    // A table whose ifpind routes and rules are gone now is followed no longer; one that is new to
+    // follow is read in another round.
     if (kernelWatch_.followReplyTables(policy_.replyTablesToFollow(kernel_)))
         scheduleReconcile(ReconcileTrigger::kernel);
     notifyStatus();

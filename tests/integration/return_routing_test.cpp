@@ -153,6 +153,27 @@ TEST_F(ReturnRouting, ARestartKeepsTheSameRulesAndRemoveOnExitTakesThemAway)
                 << describeDefaults(family, std::to_string(table));
 }
 
+// A role removed from the file while ifpind was stopped: at the next start its rules are found
+// (they carry ifpind's protocol), the table they name is read, and both are cleared; the role that
+// stays keeps its rules.
+TEST_F(ReturnRouting, ARoleRemovedWhileIfpindWasStoppedLeavesNothingBehind)
+{
+    daemon().start(lab(), standardConfig());
+    ASSERT_TRUE(returnRoutingBecomes());
+    ASSERT_EQ(daemon().stop(), 0);
+
+    daemon().start(lab(), daemonSection() + mediaRole());
+    std::vector<std::string> mediaOnly4{mainRule(), ownRule(mediaPriority, "192.0.2.2", mediaTable)};
+    std::vector<std::string> mediaOnly6{mainRule(), ownRule(mediaPriority, "2001:db8:1::2", mediaTable)};
+    EXPECT_TRUE(eventually([&] { return rules(Family::inet) == mediaOnly4 && rules(Family::inet6) == mediaOnly6; },
+                           [&] { return describeRules(); }));
+    EXPECT_TRUE(eventually([&] {
+        return lab().defaultRoutes(Family::inet, std::to_string(mgmtTable)).empty() &&
+               lab().defaultRoutes(Family::inet6, std::to_string(mgmtTable)).empty();
+    }, [&] { return describeReplyTables(); }));
+    EXPECT_EQ(lab().defaultRoutes(Family::inet, std::to_string(mediaTable)).size(), 1u) << describeReplyTables();
+}
+
 // A link flap drops the reply routes with the main ones (IPv4 without a notification); deleting and
 // creating the interface again drops its addresses too. Rules and reply routes come back, and so
 // do the answers.
