@@ -25,6 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)ifpin::decodeRouteMessage(header);
     (void)ifpin::decodeLinkMessage(header);
     (void)ifpin::decodeAddressMessage(header);
+    (void)ifpin::decodeRuleMessage(header);
     (void)ifpin::decodeAck(header);
     return 0;
 }
