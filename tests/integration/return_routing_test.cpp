@@ -232,5 +232,29 @@ TEST_F(ReturnRouting, AReloadMovesRulesAndReplyRoutes)
     EXPECT_TRUE(answeredThroughOwnUplink("mgmt", Family::inet));
 }
 
+// A reload whose return-routing keys are wrong is refused, each problem named at its line and key,
+// and the rules in force stay; ifpind goes on, and --check-config says the same.
+TEST_F(ReturnRouting, AnInvalidReloadKeepsTheRulesInForce)
+{
+    daemon().start(lab(), standardConfig());
+    ASSERT_TRUE(returnRoutingBecomes());
+
+    std::string invalid = standardConfig() + "reply_table = \"main\"\nreply_priority = 31000\n";
+    daemon().reload(invalid);
+    EXPECT_TRUE(eventually([&] { return daemon().log().find("previous policy stays in force") != std::string::npos; },
+                           [&] { return daemon().log(); }));
+    std::string log = daemon().log();
+    EXPECT_NE(log.find("role.mgmt.reply_table: expected a table of the role's own, got the kernel's table main"),
+              std::string::npos) << log;
+    EXPECT_NE(log.find("role.mgmt.reply_priority: expected a priority above daemon.main_rule_priority (32000)"),
+              std::string::npos) << log;
+    EXPECT_TRUE(holdsFor([&] { return standardRulesInPlace(); }, [&] { return describeRules(); }, 300ms));
+    EXPECT_TRUE(daemon().running());
+
+    auto check = runIfpindOnce({"--check-config", "--config", scratch().write("invalid.toml", invalid)});
+    EXPECT_EQ(check.status, 1) << check.describe();
+    EXPECT_NE(check.err.find("role.mgmt.reply_table"), std::string::npos) << check.describe();
+}
+
 } // namespace
 } // namespace ifpin::lab
