@@ -291,6 +291,22 @@ case $(prop ifpind StatusText) in
 esac
 ok "table inet ifpind written; the status line does not say 'egress not guarded'"
 
+step "return routing under the sandbox: ifpind's rules and reply tables, and mgmt answering through mgmt"
+rules_are() { # the lab host's IPv4 rules of ifpind, as ip shows them with rt_protos.d installed
+  [[ $(in_ct ip rule | grep 'proto ifpind') == "$1" ]] # (iproute2 6.1 does not filter on proto)
+}
+expected_rules=$'32000:\tfrom all lookup main suppress_prefixlength 0 proto ifpind\n32001:\tfrom 192.0.2.2 lookup 1001 proto ifpind\n32002:\tfrom 198.51.100.2 lookup 1002 proto ifpind'
+wait_for 10 "ifpind's rules" rules_are "$expected_rules"
+in_ct ip rule | sed 's/^/    /'
+wait_for 10 "mgmt's route in its reply table" sh -c \
+  "ip -n '$host_ns' route show table 1002 | grep -q 'default via 198.51.100.1 dev mgmt0 proto 241 metric 1000'"
+# An admin behind the mgmt gateway reaches the host's service on its mgmt address (lab.sh's host
+# server, TCP 8088): only return routing brings the answer back through mgmt.
+answer=$(ip netns exec "$prefix-gwmgmt" curl -sS --max-time 5 --interface 203.0.113.12 http://198.51.100.2:8088/ 2>&1) ||
+  die "no answer from behind mgmt to the host's mgmt address: $answer"
+expect_eq "the host's answer from behind mgmt" "$answer" "host"
+ok "rules in place (proto ifpind), and a connection from behind mgmt is answered through mgmt"
+
 step "a metric change, applied with systemctl reload"
 write_config 2000
 in_ct systemctl reload ifpind
