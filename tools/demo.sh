@@ -39,7 +39,7 @@ step "building the lab: host namespace $host with uplinks media0 and mgmt0"
 mkdir -p "/etc/netns/$host"
 cp -r /etc/iproute2 "/etc/netns/$host/"
 mkdir -p "/etc/netns/$host/iproute2/rt_protos.d"
-cp "$BUILD_DIR/ifpind.conf" "/etc/netns/$host/iproute2/rt_protos.d/"
+cp "$BUILD_DIR/data/ifpind.conf" "/etc/netns/$host/iproute2/rt_protos.d/"
 
 step "a DHCP client's default route on mgmt0, at metric 0: it would win over media"
 in_lab ip route add default via 198.51.100.1 dev mgmt0 metric 0 proto dhcp
@@ -104,6 +104,11 @@ echo "\$ ifpinctl exec mgmt -- busybox wget -q -O - http://203.0.113.10/   # a s
 in_lab "$BUILD_DIR/client/ifpinctl" exec mgmt -- busybox wget -q -O - http://203.0.113.10/
 echo "\$ ifpinctl exec --preload mgmt -- curl http://203.0.113.10/   # the LD_PRELOAD shim instead"
 in_lab "$BUILD_DIR/client/ifpinctl" exec --preload mgmt -- curl -sS --max-time 5 http://203.0.113.10/
+
+step "return routing: an admin behind the mgmt gateway reaches the host's mgmt address, answered through mgmt"
+in_lab ip rule
+echo "\$ curl --interface 203.0.113.12 http://198.51.100.2:8088/      # in $prefix-gwmgmt: a remote NOC"
+ip netns exec "$prefix-gwmgmt" curl -sS --max-time 5 --interface 203.0.113.12 http://198.51.100.2:8088/
 
 step "ifpind's log"
 kill -TERM "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=""
