@@ -2,6 +2,8 @@
 // that comes in on an uplink is answered through that uplink (source-based policy rules into a
 // table of the role's own), while plain outbound traffic still follows the metrics. Each answer is
 // counted at the gateways (nftables counters in their namespaces), not only seen to arrive.
+#include <algorithm>
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -125,6 +127,47 @@ TEST_F(ReturnRouting, ADeletedRuleIsRestoredAndForeignRulesAreLeftAlone)
     };
     EXPECT_EQ(foreign(Family::inet), 1) << describeRules();
     EXPECT_EQ(foreign(Family::inet6), 1) << describeRules();
+    EXPECT_TRUE(daemon().running());
+}
+
+// Events lost to a full receive buffer (ENOBUFS): with ifpind stopped (SIGSTOP) and a tiny buffer, a
+// burst of foreign rule changes overflows it, and the deletion of one of ifpind's rules and a new
+// address of mgmt0 are lost in it. Only the resync (rules and the followed addresses read again)
+// can bring the deleted rule back and give the new address its rule.
+TEST_F(ReturnRouting, RulesAndAddressesChangedWhileEventsWereLostAreRepairedByTheResync)
+{
+    daemon().start(lab(), standardConfig(), {"--netlink-receive-buffer", "4096"});
+    ASSERT_TRUE(returnRoutingBecomes());
+    ASSERT_TRUE(daemon().waitReady());
+
+    std::string batch;
+    auto pairs = [&batch](int count) { // a foreign rule added and deleted: one at a time in the kernel
+        for (int i = 0; i < count; ++i)
+            batch += "rule add pref 600 from 203.0.113.77 lookup 77\nrule del pref 600 from 203.0.113.77 lookup 77\n";
+    };
+    pairs(500);
+    batch += "rule del pref 32002 from 198.51.100.2 lookup 1002\n";
+    batch += "address add 198.51.100.3/24 dev mgmt0\n";
+    pairs(500);
+    std::string batchFile = scratch().write("burst.batch", batch);
+
+    daemon().signal(SIGSTOP);
+    CommandResult burst = lab().shell("ip -batch " + batchFile);
+    daemon().signal(SIGCONT);
+    ASSERT_TRUE(burst.ok()) << burst.describe();
+
+    EXPECT_TRUE(eventually([&] { return daemon().log().find("events were lost") != std::string::npos; },
+                           [&] { return "ifpind's log:\n" + daemon().log(); }));
+    std::vector<std::string> with4 = standardRules(Family::inet);
+    with4.push_back(ownRule(mgmtPriority, "198.51.100.3", mgmtTable));
+    std::sort(with4.begin(), with4.end());
+    EXPECT_TRUE(eventually([&] {
+        auto found = rules(Family::inet);
+        std::sort(found.begin(), found.end());
+        return found == with4;
+    }, [&] { return describeRules(); }));
+    EXPECT_TRUE(answeredThroughOwnUplink("mgmt", Family::inet));
+    EXPECT_TRUE(answeredThroughOwnUplink("mgmt", Family::inet, "198.51.100.3"));
     EXPECT_TRUE(daemon().running());
 }
 
