@@ -345,6 +345,25 @@ TEST_F(DbusApi, ReloadOverDbusAndDeletingTheStateFile)
     EXPECT_TRUE(holdsFor([&] { return mgmtRoutesAt(2000); }, [&] { return describeRoutes(); }, 300ms));
 }
 
+// A Reload over D-Bus whose return-routing keys clash is refused by name, with the file's line and
+// key in the message; the rules in force stay.
+TEST_F(DbusApi, ReloadWithAClashingReplyTableIsRefusedAndTheRulesStay)
+{
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    const std::string mgmtRule = "from 198.51.100.2 lookup 1002 proto 241";
+    ASSERT_TRUE(eventually([&] { return has(lab().output("ip -N rule show"), mgmtRule); },
+                           [&] { return lab().output("ip -N rule show"); }));
+
+    writeConfigFile(standardConfig() + "reply_table = 1001\n"); // mgmt is the last section; 1001 is media's
+    auto invalid = bus().dbusSend({"--dest=org.ifpin1", "/org/ifpin1", "org.ifpin1.Manager.Reload"});
+    EXPECT_TRUE(has(invalid.err, "org.ifpin1.Error.InvalidArgument")) << invalid.describe();
+    EXPECT_TRUE(has(invalid.err, "role.mgmt.reply_table: reply table 1001 is already used by role media"))
+        << invalid.describe();
+    EXPECT_TRUE(holdsFor([&] { return has(lab().output("ip -N rule show"), mgmtRule); },
+                         [&] { return lab().output("ip -N rule show"); }, 300ms));
+    EXPECT_EQ(roleProperty("mgmt", "ReplyTable"), "u 1002");
+}
+
 TEST_F(DbusApi, ServesWithoutTheBusAndConnectsWhenItComes)
 {
     bus().stop();
