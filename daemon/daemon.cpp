@@ -9,6 +9,7 @@
 
 #include "ifpin_build_config.h"
 #include "core/logging.hpp"
+#include "core/text.hpp"
 
 namespace ifpin {
 
@@ -171,6 +172,11 @@ void Daemon::setPolicyConfig()
 {
     policy_.setConfig(layers_.effective());
     rules_.setConfig(layers_.effective());
+    // Once here, not per broker request (docs/performance.md); a name that does not resolve is
+    // asked again at most every 30 s, so that an account made after start counts without a reload.
+    for (const auto &name : accounts_.resolve(policy_.config()))
+        spdlog::warn("{} does not exist (yet): it admits nobody; asked again at most every {} s and at each reload",
+                     escaped(name), AccountCache::defaultRetryUnresolved.count());
     std::vector<std::string> interfaces;
     for (const auto &role : policy_.config().roles)
         interfaces.push_back(role.interface);

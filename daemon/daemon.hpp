@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "broker/access_policy.hpp"
+#include "broker/account_cache.hpp"
 #include "broker/broker_server.hpp"
 #include "bus/bus_service.hpp"
 #include "config/config.hpp"
@@ -72,7 +73,8 @@ private:
     KernelWatch kernelWatch_;
     NetlinkRouteWriter writer_;
     NetlinkRuleWriter ruleWriter_;
-    SystemAccountResolver accounts_;
+    SystemAccountResolver systemAccounts_;
+    AccountCache accounts_{systemAccounts_}; // allow lists and admin_group, resolved in setPolicyConfig()
     EgressGuard egress_; // before broker_ and pinning_, which ask it for marks
     RateLimitedLog brokerRefusals_; // a client can repeat a refused request at will
     SocketBroker broker_;

@@ -109,7 +109,9 @@ SocketGrant SocketBroker::open(const SocketRequest &request, const PeerCredentia
     grant.message = fmt::format("{} {} {} socket(s) bound to {}{}", request.count, familyText(request.family),
                                 typeText(request.type), role->interface,
                                 mark ? fmt::format(", mark {:#010x}", *mark) : std::string(", egress not guarded"));
-    spdlog::info("broker: gave {} of role {} to {}", grant.message, role->name, peer.describe());
+    // At debug only: a line per grant at info cost more than the grant (docs/performance.md). The
+    // audit trail at info is the per-role counters (ifpinctl status and metrics) and the refusals.
+    spdlog::debug("broker: gave {} of role {} to {}", grant.message, role->name, peer.describe());
     return grant;
 }
 
