@@ -46,6 +46,14 @@ Daemon::~Daemon()
 int Daemon::run()
 {
     // The event socket is subscribed already, so nothing that happens during the first dump is lost.
+    // Configured gateways need no table: their routes go in first, added beside whatever is there,
+    // and the first reconcile, after the whole table was read, removes what must go.
+    try {
+        kernelWatch_.readLinks();
+        policy_.placeConfiguredRoutes(kernel_, writer_);
+    } catch (const std::exception &error) {
+        spdlog::debug("routes not placed before reading the table: {}", error.what());
+    }
     kernelWatch_.readAll();
     pendingTrigger_ = ReconcileTrigger::policy;
     runReconcile();

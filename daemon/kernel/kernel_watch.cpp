@@ -197,7 +197,7 @@ bool KernelWatch::catchUp()
     }
 }
 
-void KernelWatch::readAll()
+void KernelWatch::readLinks()
 {
     std::vector<LinkFact> links;
     requests_.dump(buildLinkDumpRequest().get(), [&](const nlmsghdr *header) {
@@ -205,6 +205,11 @@ void KernelWatch::readAll()
             links.push_back(message->link);
     });
     kernel_.replaceLinks(std::move(links));
+}
+
+void KernelWatch::readAll()
+{
+    readLinks();
     std::set<int> unfollowed; // a link gone or renamed while events were lost
     for (const auto &address : kernel_.addresses())
         if (!followsByName(address.ifindex))

@@ -42,6 +42,9 @@ public:
 
     // Reads every link and the default routes of the managed table now. Throws NetlinkError.
     void readAll();
+    // Reads every link now, not the routes (start: see RoutePolicy::placeConfiguredRoutes). Throws
+    // NetlinkError.
+    void readLinks();
     // Asks for readAll() at the next catchUp() (the managed table changed).
     void readAllSoon();
 

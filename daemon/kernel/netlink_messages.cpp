@@ -465,6 +465,14 @@ NlMsgPtr buildRouteAddRequest(const RouteFact &route, bool replace)
     return NlMsgPtr(msg);
 }
 
+NlMsgPtr buildRouteAddIfAbsentRequest(const RouteFact &route)
+{
+    nl_msg *msg = nullptr;
+    if (rtnl_route_build_add_request(toLibnlRoute(route).get(), NLM_F_CREATE | NLM_F_EXCL, &msg) < 0)
+        throw std::bad_alloc();
+    return NlMsgPtr(msg);
+}
+
 NlMsgPtr buildRouteDeleteRequest(const RouteFact &route)
 {
     nl_msg *msg = nullptr;

@@ -83,6 +83,9 @@ NlMsgPtr buildRuleDumpRequest(Family family);
 // RTM_NEWROUTE (NLM_F_CREATE, plus NLM_F_REPLACE when asked) and RTM_DELROUTE for one default route,
 // encoded by libnl-route.
 NlMsgPtr buildRouteAddRequest(const RouteFact &route, bool replace);
+// NLM_F_EXCL: refused (EEXIST) when any route holds the same destination and metric, so that it
+// changes nothing that is there, whatever it is.
+NlMsgPtr buildRouteAddIfAbsentRequest(const RouteFact &route);
 NlMsgPtr buildRouteDeleteRequest(const RouteFact &route);
 
 // RTM_NEWRULE (NLM_F_CREATE | NLM_F_EXCL: the kernel refuses an identical rule with EEXIST, so a

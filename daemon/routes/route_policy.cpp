@@ -248,6 +248,34 @@ void RoutePolicy::reportOutranking(const RoutePlan &plan, const KernelState &ker
     outranking_ = plan.outranking;
 }
 
+size_t RoutePolicy::placeConfiguredRoutes(const KernelState &kernel, RouteWriter &writer)
+{
+    size_t placed = 0;
+    for (const auto &role : config_.roles) {
+        const LinkFact *link = kernel.linkByName(role.interface);
+        if (!link || !link->adminUp())
+            continue;
+        for (Family family : allFamilies) {
+            const auto &gateway = role.gateway(family);
+            if (!gateway)
+                continue;
+            RouteFact route = makeOwnRoute(family, kernel.table(), link->ifindex, gateway, role.metric, ownProtocol_);
+            // Refused when something holds the place (ours from before a restart, a foreign route at
+            // our metric, an unreachable gateway): reconcile() decides once it has seen the table.
+            NetlinkAck ack = writer.addIfAbsent(route);
+            if (ack.error == 0) {
+                ++placed;
+                spdlog::info("role {} {}: added {} before reading the route table", role.name, familyName(family),
+                             kernel.describe(route));
+            } else {
+                spdlog::debug("role {} {}: not added before reading the route table: {}", role.name,
+                              familyName(family), std::strerror(ack.error));
+            }
+        }
+    }
+    return placed;
+}
+
 void RoutePolicy::removeOwnRoutes(KernelState &kernel, RouteWriter &writer)
 {
     removeOwn(kernel.defaultRoutes(), kernel, writer);

@@ -61,6 +61,12 @@ public:
     // Applies the policy to the kernel. Returns true when a write failed and a later retry may help.
     bool reconcile(KernelState &kernel, RouteWriter &writer, ReconcileTrigger trigger);
 
+    // At start, before the route table is read (a million routes take about half a second): adds the
+    // default route of each role and family whose gateway is configured and whose link is up, where
+    // no route has its destination and metric yet. Only adds: what is there stays until reconcile()
+    // has seen the whole table (make before break). Needs only the links in `kernel`. How many it added.
+    size_t placeConfiguredRoutes(const KernelState &kernel, RouteWriter &writer);
+
     // Deletes all of ifpind's routes in the managed table (a clean exit that asked for it).
     void removeOwnRoutes(KernelState &kernel, RouteWriter &writer);
     // Deletes all of ifpind's routes in the reply tables (the same exit).

@@ -14,4 +14,9 @@ NetlinkAck NetlinkRouteWriter::remove(const RouteFact &route)
     return socket_.transact(buildRouteDeleteRequest(route).get());
 }
 
+NetlinkAck NetlinkRouteWriter::addIfAbsent(const RouteFact &route)
+{
+    return socket_.transact(buildRouteAddIfAbsentRequest(route).get());
+}
+
 } // namespace ifpin

@@ -15,6 +15,8 @@ public:
     // Both return the kernel's answer: error 0 on success, else an errno and the kernel's text.
     virtual NetlinkAck add(const RouteFact &route, bool replace) = 0;
     virtual NetlinkAck remove(const RouteFact &route) = 0;
+    // Adds the route only when no route has its destination and metric (EEXIST otherwise).
+    virtual NetlinkAck addIfAbsent(const RouteFact &route) = 0;
 };
 
 class NetlinkRouteWriter final : public RouteWriter {
@@ -22,6 +24,7 @@ public:
     explicit NetlinkRouteWriter(RtnlRequestSocket &socket) : socket_(socket) {}
     NetlinkAck add(const RouteFact &route, bool replace) override;
     NetlinkAck remove(const RouteFact &route) override;
+    NetlinkAck addIfAbsent(const RouteFact &route) override;
 
 private:
     RtnlRequestSocket &socket_;

@@ -210,6 +210,35 @@ TEST_F(RoutePolicy, LeavesOtherRoutesAlone)
     EXPECT_TRUE(daemon().running());
 }
 
+// 8b. At start ifpind adds the routes of configured gateways before it reads the table (issue 19),
+// only where no route holds the role's metric (NLM_F_EXCL): here media's metric is taken by foreign
+// routes, mgmt's is free. So mgmt's routes come first, before the table is read, although the
+// reconcile after the dump, in the config's order, would write media's first; media's foreign
+// routes are replaced by that reconcile as ever, and mgmt's DHCP route goes after ours came.
+TEST_F(RoutePolicy, ConfiguredRoutesGoInBeforeTheTableIsRead)
+{
+    lab().output("ip route add default via 192.0.2.1 dev media0 metric 100 proto static;"
+                 " ip -6 route add default via 2001:db8:1::3 dev media0 metric 100 proto static;"
+                 " ip route add default via 198.51.100.1 dev mgmt0 metric 0 proto dhcp");
+    RouteMonitor monitor(lab());
+    daemon().start(lab(), standardConfig());
+    ASSERT_TRUE(standardRoutesBecome()) << describeBothFamilies();
+    ASSERT_TRUE(daemon().waitReady());
+    EXPECT_TRUE(standardRoutesStay(300ms)) << describeBothFamilies();
+
+    const std::string mgmtAdded = "default via 198.51.100.1 dev mgmt0 proto 241 metric 1000";
+    const std::string mediaAdded = "default via 192.0.2.1 dev media0 proto 241 metric 100";
+    const std::string dhcpDeleted = "Deleted default via 198.51.100.1 dev mgmt0 proto 16";
+    EXPECT_TRUE(eventually([&] { return firstLineStarting(monitor.lines(), dhcpDeleted) != std::string::npos; },
+                           [&] { return "route events:" + monitor.text(); }));
+    auto lines = monitor.lines();
+    ASSERT_NE(firstLineStarting(lines, mediaAdded), std::string::npos) << "route events:" << monitor.text();
+    EXPECT_LT(firstLineStarting(lines, mgmtAdded), firstLineStarting(lines, mediaAdded))
+        << "mgmt's configured route was not added before the table was read; route events:" << monitor.text();
+    EXPECT_LT(firstLineStarting(lines, mgmtAdded), firstLineStarting(lines, dhcpDeleted))
+        << "not make-before-break; route events:" << monitor.text();
+}
+
 // 9. SIGTERM: exit 0, routes stay. Started again: still exactly one route per role and family, and
 // the kernel sees no write of ifpind's routes (nothing to fix, so nothing written).
 TEST_F(RoutePolicy, RestartKeepsOneRoutePerRole)

@@ -101,6 +101,11 @@ public:
         removed.push_back(route);
         return {0, ""};
     }
+    NetlinkAck addIfAbsent(const RouteFact &route) override
+    {
+        added.push_back(route);
+        return {0, ""};
+    }
     std::vector<RouteFact> added, removed;
 };
 

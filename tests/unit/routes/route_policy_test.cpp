@@ -22,6 +22,7 @@ public:
     struct Write {
         bool add;
         RouteFact route;
+        bool ifAbsent = false;
     };
     NetlinkAck add(const RouteFact &route, bool) override
     {
@@ -33,9 +34,15 @@ public:
         writes.push_back({false, route});
         return {removeError, ""};
     }
+    NetlinkAck addIfAbsent(const RouteFact &route) override
+    {
+        writes.push_back({true, route, true});
+        return {addIfAbsentError, ""};
+    }
     std::vector<Write> writes;
     int addError = 0;
     int removeError = 0;
+    int addIfAbsentError = 0;
 };
 
 Config twoRoles()
@@ -87,6 +94,44 @@ TEST(RoutePolicy, InstallsConfiguredRoutesAndReportsState)
     writer.writes.clear();
     policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
     EXPECT_TRUE(writer.writes.empty());
+}
+
+// Before the table is read: only roles with a configured gateway and a link that is up, only
+// additions that change nothing already there, and nothing learned.
+TEST(RoutePolicy, PlacesConfiguredRoutesBeforeTheTableIsRead)
+{
+    RoutePolicy policy(ours);
+    Config config = twoRoles();
+    config.roles[0].gateway6 = ip("2001:db8:1::1");
+    RoleConfig down;
+    down.name = "backup";
+    down.interface = "backup0";
+    down.metric = 2000;
+    down.gateway4 = ip("203.0.113.1");
+    config.roles.push_back(down);
+    policy.setConfig(config);
+    KernelState kernel(254);
+    kernel.replaceLinks({{media, "media0", IFF_UP | IFF_LOWER_UP}, {mgmt, "mgmt0", IFF_UP | IFF_LOWER_UP},
+                         {7, "backup0", 0}});
+    RecordingWriter writer;
+
+    EXPECT_EQ(policy.placeConfiguredRoutes(kernel, writer), 2u);
+    ASSERT_EQ(writer.writes.size(), 2u);
+    for (const auto &write : writer.writes) {
+        EXPECT_TRUE(write.add);
+        EXPECT_TRUE(write.ifAbsent) << "never replaces what is there";
+        EXPECT_EQ(write.route.ifindex, media);
+        EXPECT_EQ(write.route.metric, 100u);
+        EXPECT_EQ(write.route.protocol, ours);
+    }
+    EXPECT_EQ(writer.writes[0].route.family, Family::inet);
+    EXPECT_EQ(writer.writes[1].route.family, Family::inet6);
+
+    // Something holds the place: nothing counted, and the reconcile after the dump decides.
+    writer.writes.clear();
+    writer.addIfAbsentError = EEXIST;
+    EXPECT_EQ(policy.placeConfiguredRoutes(kernel, writer), 0u);
+    EXPECT_EQ(writer.writes.size(), 2u);
 }
 
 TEST(RoutePolicy, LearnsTheGatewayFromAForeignRouteAndKeepsIt)
