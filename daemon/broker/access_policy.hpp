@@ -27,8 +27,8 @@ public:
     virtual std::optional<std::vector<gid_t>> groupsOfUser(uid_t) const { return std::nullopt; }
 };
 
-// getpwnam_r/getgrnam_r, asked at each decision so that a group created after start (sysusers,
-// an admin) counts at once.
+// getpwnam_r/getgrnam_r, asked each time: the daemon puts AccountCache (account_cache.hpp) in
+// front of it, so that a request costs no NSS look-up.
 class SystemAccountResolver final : public AccountResolver {
 public:
     std::optional<uid_t> userId(std::string_view name) const override;

@@ -8,8 +8,8 @@ bool mayAdminister(const PeerCredentials &caller, std::string_view adminGroup, c
 {
     if (caller.uid == 0)
         return true;
-    // A group that does not exist (yet) admits nobody; it is looked up at each call, so a group
-    // created after start counts at once.
+    // A group that does not exist (yet) admits nobody; the daemon's AccountCache looks it up again
+    // at most every 30 s and at each reload, so a group created after start counts soon.
     auto gid = adminGroup.empty() ? std::nullopt : accounts.groupId(adminGroup);
     if (!gid)
         return false;
