@@ -54,6 +54,14 @@ TARGETS = [
     ("one CPU: libifpin log=info, 1 socket, 1 client(s) p50", "<", 30),
     ("one CPU: libifpin log=warning, batch 64, 1 client(s) p50 per socket", "<", 8),
     ("one CPU: libifpin log=info, batch 64, 1 client(s) p50 per socket", "<", 8),
+    ("libifpin log=warning, 1 socket p50 / minimal broker's", "<=", 1.5),
+    ("libifpin log=info, 1 socket p50 / minimal broker's", "<=", 1.5),
+    ("libifpin log=warning, batch 64 per socket / in-process", "<=", 1.3),
+    ("libifpin log=info, batch 64 per socket / in-process", "<=", 1.3),
+    ("one CPU: libifpin log=warning, 1 socket p50 / minimal broker's", "<=", 1.5),
+    ("one CPU: libifpin log=info, 1 socket p50 / minimal broker's", "<=", 1.5),
+    ("one CPU: libifpin log=warning, batch 64 per socket / in-process", "<=", 1.3),
+    ("one CPU: libifpin log=info, batch 64 per socket / in-process", "<=", 1.3),
     ("IPv4 foreign default at wrong metric -> its DELROUTE p50", "<", 200),
     ("IPv4 foreign default at wrong metric -> its DELROUTE p99", "<", 2000),
     ("IPv4 ifpind's route deleted -> its NEWROUTE p50", "<", 200),
@@ -67,6 +75,7 @@ TARGETS = [
     ("IPv6 ifpind's rule deleted -> its NEWRULE p50", "<", 200),
     ("IPv6 ifpind's rule deleted -> its NEWRULE p99", "<", 2000),
     ("ifpind start to READY=1", "<", 1000),
+    ("ifpind start to default routes on both uplinks (settled)", "<", 100),
     ("ifpind VmHWM after start", "<", 16),
     ("ifpind VmHWM after churn", "<", 16),
     ("ifpind churn: CPU of one core", "<", 20),
@@ -86,6 +95,9 @@ def broker_ratio(values, prefix, label, kind, clients):
            f"in-process {fmt(base)} µs | {lib / base:.1f}x |")
     scm = values.get(f"{prefix}baseline SCM_RIGHTS round trip, {clients} client(s) p50")
     fresh = values.get(f"{prefix}baseline fresh connection + SCM_RIGHTS round trip, {clients} client(s) p50")
+    floor = values.get(f"{prefix}minimal broker, {kind}, {clients} client(s) p50")
+    if floor:
+        row += f" minimal broker {fmt(floor)} µs: {lib / floor:.2f}x;"
     if kind == "1 socket" and scm:
         row += f" SCM_RIGHTS {fmt(scm)} µs: {lib / scm:.1f}x"
         if fresh:
@@ -125,8 +137,25 @@ def ratios(values):
     return rows
 
 
+def derived(values):
+    """The issue-19 targets are ratios to floors measured in the same run."""
+    out = {}
+    for prefix in ("", "one CPU: "):
+        for label in ("warning", "info"):
+            lib = values.get(f"{prefix}libifpin log={label}, 1 socket, 1 client(s) p50")
+            floor = values.get(f"{prefix}minimal broker, 1 socket, 1 client(s) p50")
+            if lib and floor:
+                out[f"{prefix}libifpin log={label}, 1 socket p50 / minimal broker's"] = lib / floor
+            lib = values.get(f"{prefix}libifpin log={label}, batch 64, 1 client(s) p50 per socket")
+            base = values.get(f"{prefix}baseline in-process socket+SO_BINDTODEVICE, batch 64, 1 client(s) p50 per socket")
+            if lib and base:
+                out[f"{prefix}libifpin log={label}, batch 64 per socket / in-process"] = lib / base
+    return out
+
+
 def render(results):
     values = {name: float(value) for _, name, value, _, _ in results if value not in ("", None)}
+    values.update(derived(values))
     out = [BEGIN, "", f"Machine: {machine()}.", ""]
     loads = [f"{group}: {note}" for group, name, _, _, note in results if name.startswith("load average")]
     if loads:

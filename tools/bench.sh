@@ -5,12 +5,14 @@
 # Benchmarks print figures; nothing fails because the machine is slow.
 #
 # Usage: tools/bench.sh [PHASE...]     (as root; default: all phases)
-#   broker     libifpin vs in-process socket creation vs a bare SCM_RIGHTS round trip
+#   broker     libifpin vs the minimal broker (the design's floor, a process of its own) vs
+#              in-process socket creation vs a bare SCM_RIGHTS round trip; CDFs in docs/perf/
 #   reconcile  foreign change -> policy restored (routes and return-routing rules), vs one netlink
 #              round trip
 #   idle       wake-ups of an idle ifpind over 60 s (with a private bus) and 20 s (without a bus)
-#   scale      1,000,000 IPv4 + 100,000 IPv6 routes: READY, RSS, churn CPU, overflow resync; READY and
-#              RSS again without return routing, beside
+#   scale      1,000,000 IPv4 + 100,000 IPv6 routes: READY, routes in place (from the kernel's
+#              route events), RSS, churn CPU, overflow resync; READY and RSS again without return
+#              routing, beside
 #   peer       systemd-networkd in the same 1M-route namespace: settle time, RSS, churn CPU
 #   pinning    kernel pinning: socket creation in a pinned cgroup vs socket()+SO_BINDTODEVICE, and
 #              the time `ifpinctl exec` adds before the command starts, beside the preload shim's
@@ -35,7 +37,7 @@ readonly lab="$root/tools/lab.sh"
 readonly cache="$build/bench-cache"
 readonly small_lab="ifpb$$" scale_lab="ifps$$" pin_lab="ifpp$$"
 work=$(mktemp -d /tmp/ifpin-bench.XXXXXX)
-readonly work results="$work/results.txt"
+readonly work results="$work/results.txt" samples="$work/samples"
 dbus_pid=
 
 phases=("$@")
@@ -110,17 +112,19 @@ if wants broker || wants reconcile || wants idle; then
   "$lab" up "$small_lab"
   if wants broker; then
     say "broker (load $(cut -d' ' -f1-3 /proc/loadavg))"
-    run_bench in_ns "$small_lab" "$bench/broker_bench" "$ifpind" media0 media \
+    mkdir -p "$samples/broker" "$samples/broker-one-cpu" "$samples/reconcile"
+    IFPIN_BENCH_SAMPLES="$samples/broker" run_bench in_ns "$small_lab" "$bench/broker_bench" "$ifpind" media0 media \
       "warning=$(config broker-warning warning)" "info=$(config broker-info info)"
     # The same with client and daemon on one CPU: on an idle VM a wake-up on the other (halted)
     # CPU costs tens of microseconds, which is the VM's, not the broker's (docs/performance.md).
     say "broker on CPU 0 only (load $(cut -d' ' -f1-3 /proc/loadavg))"
-    run_bench one_cpu in_ns "$small_lab" taskset -c 0 "$bench/broker_bench" "$ifpind" media0 media \
+    IFPIN_BENCH_SAMPLES="$samples/broker-one-cpu" run_bench one_cpu in_ns "$small_lab" taskset -c 0 "$bench/broker_bench" "$ifpind" media0 media \
       "warning=$(config broker-warning warning)" "info=$(config broker-info info)"
   fi
   if wants reconcile; then
     say "reconcile, $trials trials (load $(cut -d' ' -f1-3 /proc/loadavg))"
-    run_bench in_ns "$small_lab" "$bench/reconcile_bench" "$ifpind" "$(config reconcile warning)" \
+    mkdir -p "$samples/reconcile"
+    IFPIN_BENCH_SAMPLES="$samples/reconcile" run_bench in_ns "$small_lab" "$bench/reconcile_bench" "$ifpind" "$(config reconcile warning)" \
       media0 100 192.0.2.1 2001:db8:1::1 "$trials" 192.0.2.2 2001:db8:1::2 1001 32001
   fi
   if wants idle; then
@@ -225,5 +229,7 @@ if [[ ${IFPIN_BENCH_NO_DOC:-0} == 1 ]]; then
 else
   cp "$results" "$build/bench-results.txt"
   python3 "$root/tools/bench-report.py" "$results" --update "$root/docs/performance.md"
-  say "results written to docs/performance.md (raw: $build/bench-results.txt)"
+  # Debian's python and matplotlib (tools/install-deps.sh), not a python of PATH's.
+  [[ ! -d $samples ]] || /usr/bin/python3 "$root/tools/bench-cdf.py" "$samples" "$root/docs/perf" >&2
+  say "results written to docs/performance.md and docs/perf/*.svg (raw: $build/bench-results.txt)"
 fi

@@ -28,6 +28,8 @@ packages=(
   # ifpinctl metrics checked by a real Prometheus parser (tests/integration/check_metrics.py); the
   # bash completion's directory (bash-completion.pc) and its test
   python3-prometheus-client bash-completion
+  # tools/bench.sh draws its latency CDFs (docs/perf/*.svg) with Debian's matplotlib
+  python3-matplotlib
   # systemd integration tests (tests/system): a Debian root booted with systemd-nspawn; dbus-1.pc
   # says where the D-Bus files go
   systemd debootstrap systemd-container libdbus-1-dev

@@ -1,6 +1,8 @@
 #include "bench_support.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -55,6 +57,21 @@ void reportSummary(const std::string &group, const std::string &name, const Summ
     std::string n = "n=" + std::to_string(summary.count);
     report(group, name + " p50", summary.p50, "us", n);
     report(group, name + " p99", summary.p99, "us", n);
+}
+
+void saveSamples(const std::string &group, const std::string &name, const std::vector<double> &samples)
+{
+    const char *directory = std::getenv("IFPIN_BENCH_SAMPLES");
+    if (!directory || !*directory)
+        return;
+    std::string file = group + "-" + name;
+    for (char &c : file)
+        if (!std::isalnum(static_cast<unsigned char>(c)))
+            c = '_';
+    std::ofstream out(std::string(directory) + "/" + file + ".txt");
+    out << group << "|" << name << "\n";
+    for (double sample : samples)
+        out << sample << "\n";
 }
 
 std::string loadAverage()

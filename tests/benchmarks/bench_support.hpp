@@ -35,6 +35,10 @@ void report(const std::string &group, const std::string &name, double value, con
             const std::string &note = "");
 void reportSummary(const std::string &group, const std::string &name, const Summary &summary);
 
+// When IFPIN_BENCH_SAMPLES names a directory: the samples (one a line, first the name) in a file
+// of their own there, for tools/bench-cdf.py to draw. Nothing otherwise.
+void saveSamples(const std::string &group, const std::string &name, const std::vector<double> &samples);
+
 std::string loadAverage(); // the first three fields of /proc/loadavg
 
 // What /proc says of a process.

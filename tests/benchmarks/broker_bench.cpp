@@ -1,7 +1,8 @@
 // Broker benchmark: latency and throughput of getting sockets bound to a role's interface through
 // libifpin (one per call on a fresh connection, and batches of 64; 1 and 8 concurrent clients),
 // beside two baselines measured in the same run: creating the socket and binding it in-process
-// (socket + SO_BINDTODEVICE), and a bare SCM_RIGHTS round trip over a SEQPACKET socketpair.
+// (socket + SO_BINDTODEVICE), a bare SCM_RIGHTS round trip over a SEQPACKET socketpair, and
+// libifpin against minimal_broker, the floor of the broker's design (minimal_broker.cpp).
 //
 // Usage (inside the lab's host namespace, as root):
 //   broker_bench IFPIND INTERFACE ROLE LABEL=CONFIG [LABEL=CONFIG...]
@@ -18,7 +19,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -82,6 +86,7 @@ Run runClients(const Load &load, const std::function<void(int client)> &setup,
 
 void reportRun(const std::string &group, const std::string &name, const Run &run, int socketsPerRequest)
 {
+    saveSamples(group, name, run.latencies);
     auto summary = summarize(run.latencies);
     reportSummary(group, name, summary);
     if (socketsPerRequest > 1)
@@ -244,6 +249,59 @@ void scmRightsBaseline(const std::string &interface)
     }
 }
 
+// The floor of the broker's design: minimal_broker (a process of its own, beside this program)
+// answering libifpin, so that the client's work is the same as against ifpind.
+void minimalBrokerRuns(const std::string &interface, const std::string &role)
+{
+    char self[4096];
+    ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (length <= 0)
+        fail("readlink /proc/self/exe");
+    std::string program(self, size_t(length));
+    program = program.substr(0, program.rfind('/') + 1) + "minimal_broker";
+    std::string path = "/tmp/ifpin-bench-minimal." + std::to_string(getpid());
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) < 0)
+        fail("pipe");
+    pid_t child = fork();
+    if (child < 0)
+        fail("fork");
+    if (child == 0) {
+        dup2(ready[1], STDOUT_FILENO);
+        execl(program.c_str(), program.c_str(), path.c_str(), interface.c_str(), nullptr);
+        _exit(127);
+    }
+    close(ready[1]);
+    char line[16]{};
+    if (read(ready[0], line, sizeof line - 1) <= 0)
+        fail("minimal_broker did not start (" + program + ")");
+    close(ready[0]);
+    setenv("IFPIN_SOCKET", path.c_str(), 1);
+    const std::string group = "broker";
+    for (const Load &load : {single1, single8}) {
+        auto run = runClients(load, [](int) {}, [&](int) {
+            int fd = ifpin_socket(role.c_str(), AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            if (fd < 0)
+                fail(std::string("ifpin_socket (minimal broker): ") + ifpin_strerror_last());
+            close(fd);
+        });
+        reportRun(group, "minimal broker, 1 socket, " + std::to_string(load.clients) + " client(s)", run, 1);
+    }
+    for (const Load &load : {batch1, batch8}) {
+        auto run = runClients(load, [](int) {}, [&](int) {
+            int fds[batchSize];
+            if (ifpin_sockets(role.c_str(), AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0, fds, batchSize) != batchSize)
+                fail(std::string("ifpin_sockets (minimal broker): ") + ifpin_strerror_last());
+            for (int fd : fds)
+                close(fd);
+        });
+        reportRun(group, "minimal broker, batch 64, " + std::to_string(load.clients) + " client(s)", run, batchSize);
+    }
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    unlink(path.c_str());
+}
+
 std::string socketPathOf(const std::string &configPath)
 {
     std::ifstream in(configPath);
@@ -302,6 +360,7 @@ int main(int argc, char **argv)
     inProcessBaseline(interface);
     scmRightsBaseline(interface);
     freshConnectionBaseline(interface);
+    minimalBrokerRuns(interface, role);
     try {
         for (int i = 4; i < argc; ++i) {
             std::string arg = argv[i];

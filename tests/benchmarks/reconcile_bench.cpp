@@ -60,6 +60,7 @@ void baseline(Rtnl &writer, const Setup &setup)
             throw std::runtime_error("baseline add failed: " + std::to_string(error));
         writer.routeRequest(RTM_DELROUTE, 0, route);
     }
+    saveSamples("reconcile", "baseline netlink round trip (add+ack, table 100)", samples);
     reportSummary("reconcile", "baseline netlink round trip (add+ack, table 100)", summarize(samples));
 }
 
@@ -99,6 +100,7 @@ void foreignTrials(int family, Rtnl &writer, Rtnl &listener, const Setup &setup)
         }
         samples.push_back(microseconds(event->at - start));
     }
+    saveSamples("reconcile", familyName(family) + " foreign default at wrong metric -> its DELROUTE", samples);
     reportSummary("reconcile", familyName(family) + " foreign default at wrong metric -> its DELROUTE",
                   summarize(samples));
     report("reconcile", familyName(family) + " foreign trials not corrected within 2 s", missed, "trials");
@@ -130,6 +132,7 @@ void deletionTrials(int family, Rtnl &writer, Rtnl &listener, const Setup &setup
         }
         samples.push_back(microseconds(event->at - start));
     }
+    saveSamples("reconcile", familyName(family) + " ifpind's route deleted -> its NEWROUTE", samples);
     reportSummary("reconcile", familyName(family) + " ifpind's route deleted -> its NEWROUTE", summarize(samples));
     report("reconcile", familyName(family) + " deletions not restored within 2 s", missed, "trials");
 }
