@@ -22,6 +22,7 @@ Daemon::Daemon(DaemonOptions options, Config config)
                    [this] { scheduleReconcile(ReconcileTrigger::kernel); }),
       writer_(requests_), ruleWriter_(requests_),
       brokerRefusals_(loop_, "refused broker requests"),
+      restorationLog_(loop_, "policy restorations", 1, 60s),
       broker_([this](std::string_view role) { return policy_.config().findRole(role); }, accounts_,
               [this](std::string_view role) { return egress_.markOf(role); },
               [this] { return std::span<const RoleConfig>(policy_.config().roles); }, &brokerRefusals_),
@@ -31,6 +32,7 @@ Daemon::Daemon(DaemonOptions options, Config config)
     setPolicyConfig();
     reconcileSource_ = loop_.addDefer([this] { runReconcile(); });
     retryTimer_ = loop_.addTimer([this] { scheduleReconcile(ReconcileTrigger::kernel); });
+    holdoffTimer_ = loop_.addTimer([this] { scheduleReconcile(ReconcileTrigger::kernel); });
     signalSources_.push_back(loop_.addSignal(SIGTERM, [this] { stop(); }));
     signalSources_.push_back(loop_.addSignal(SIGINT, [this] { stop(); }));
     signalSources_.push_back(loop_.addSignal(SIGHUP, [this] { reload("SIGHUP"); }));
@@ -126,6 +128,14 @@ void Daemon::runReconcile()
     // Routes first: a role's reply table holds its route before a rule sends anything there.
     bool routesFailed = policy_.reconcile(kernel_, writer_, trigger);
     bool rulesFailed = rules_.reconcile(kernel_, ruleWriter_, trigger);
+    for (const auto &line : policy_.takeRestorationReports())
+        restorationLog_.log(spdlog::level::info, line);
+    if (auto until = policy_.heldOffUntil()) {
+        auto delay = std::chrono::ceil<std::chrono::microseconds>(*until - std::chrono::steady_clock::now());
+        holdoffTimer_->armIn(std::max(delay, std::chrono::microseconds(0)));
+    } else {
+        holdoffTimer_->disable();
+    }
     // Pinned processes follow their role's interface by ifindex: a link that came or went, a role
     // that moved.
     pinning_.follow(kernel_);

@@ -77,6 +77,9 @@ private:
     AccountCache accounts_{systemAccounts_}; // allow lists and admin_group, resolved in setPolicyConfig()
     EgressGuard egress_; // before broker_ and pinning_, which ask it for marks
     RateLimitedLog brokerRefusals_; // a client can repeat a refused request at will
+    // A DHCP client or RAs can make ifpind restore a route every few seconds for ever: the first
+    // restoration of each minute at info, the rest summed up (each one is at debug).
+    RateLimitedLog restorationLog_;
     SocketBroker broker_;
     KernelPinning pinning_; // answers the broker's pin requests
     std::unique_ptr<BrokerServer> brokerServer_;
@@ -86,6 +89,7 @@ private:
 
     EventSourcePtr reconcileSource_;
     EventSourcePtr retryTimer_; // while a route or rule write failed
+    EventSourcePtr holdoffTimer_; // while a restoration is held off (routes/restoration_holdoff.hpp)
     Backoff retryBackoff_;
     std::vector<EventSourcePtr> signalSources_;
     EventSourcePtr exitTimer_; // while stop() waits for pin requests

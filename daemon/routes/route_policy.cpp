@@ -38,6 +38,7 @@ void RoutePolicy::setConfig(const Config &config)
         status[role.name] = previous != status_.end() ? previous->second : RoleStatus{};
     }
     status_ = std::move(status);
+    std::erase_if(holdoffs_, [&](const auto &entry) { return !config.findRole(std::get<0>(entry.first)); });
     config_ = config;
 }
 
@@ -99,7 +100,8 @@ std::optional<NetlinkAck> RoutePolicy::execute(const RouteChange &change, Kernel
 }
 
 std::optional<std::string> RoutePolicy::executeAndLog(const RouteChange &change, std::string_view who,
-                                                      KernelState &kernel, RouteWriter &writer)
+                                                      KernelState &kernel, RouteWriter &writer,
+                                                      spdlog::level::level_enum level)
 {
     std::string what = kernel.describe(change.route);
     auto failure = execute(change, kernel, writer);
@@ -113,7 +115,7 @@ std::optional<std::string> RoutePolicy::executeAndLog(const RouteChange &change,
     std::string_view done = change.kind == RouteChange::Kind::add       ? "added"
                             : change.kind == RouteChange::Kind::replace ? "replaced with"
                                                                         : "removed";
-    spdlog::info("{}: {} {}", who, done, what);
+    spdlog::log(level, "{}: {} {}", who, done, what);
     return std::nullopt;
 }
 
@@ -146,18 +148,39 @@ RoutePolicy::Wanted RoutePolicy::collectWanted(const KernelState &kernel)
     return wanted;
 }
 
+bool RoutePolicy::holdOff(const HoldoffKey &key, RestorationHoldoff::Clock::time_point now, std::string_view who)
+{
+    RestorationHoldoff &holdoff = holdoffs_[key];
+    auto at = holdoff.allowedAt(now);
+    if (at <= now)
+        return false;
+    spdlog::debug("{}: route deleted again right after it was restored; restoring in {} ms", who,
+                  holdoff.current().count());
+    heldOffUntil_ = heldOffUntil_ ? std::min(*heldOffUntil_, at) : at;
+    return true;
+}
+
 bool RoutePolicy::carryOut(const RoutePlan &plan, KernelState &kernel, RouteWriter &writer, ReconcileTrigger trigger)
 {
     bool anyFailed = false;
     std::set<RoleFamily> restored;
+    bool restoring = trigger == ReconcileTrigger::kernel;
+    auto now = clock_();
+    heldOffUntil_.reset();
     for (const auto &rolePlan : plan.roles) {
         RoleStatus &status = status_[rolePlan.role];
         FamilyStatus &familyStatus = status.families[familyIndex(rolePlan.family)];
         std::string who = fmt::format("role {} {}", rolePlan.role, familyName(rolePlan.family));
         if (rolePlan.replyTable)
             who += " (reply table)";
+        HoldoffKey key{rolePlan.role, rolePlan.family, rolePlan.replyTable};
+        // Only re-adding a route somebody took away waits; removing a foreign route never does
+        // (our route is in place then), nor does applying a new policy.
+        if (restoring && !rolePlan.make.empty() && holdOff(key, now, who))
+            continue;
         auto step = [&](const RouteChange &change) {
-            auto error = executeAndLog(change, who, kernel, writer);
+            auto error = executeAndLog(change, who, kernel, writer,
+                                       restoring ? spdlog::level::debug : spdlog::level::info);
             if (error)
                 familyStatus.lastError = *error;
             return !error;
@@ -170,15 +193,20 @@ bool RoutePolicy::carryOut(const RoutePlan &plan, KernelState &kernel, RouteWrit
             if (!made)
                 break;
         }
+        if (restoring && !rolePlan.make.empty() && made)
+            holdoffs_[key].restored(now);
         // Never take a route away from an interface that did not get ours.
         if (made)
             for (const auto &change : rolePlan.clear)
                 wrote |= step(change);
         anyFailed |= !familyStatus.lastError.empty();
         // One restoration per role and family, however many of its tables were written again.
-        if (wrote && trigger == ReconcileTrigger::kernel && restored.insert({rolePlan.role, rolePlan.family}).second) {
+        if (wrote && restoring && restored.insert({rolePlan.role, rolePlan.family}).second) {
             ++status.restorations;
-            spdlog::info("{}: policy restored (restoration #{})", who, status.restorations);
+            spdlog::debug("{}: policy restored (restoration #{})", who, status.restorations);
+            restorationReports_.push_back(
+                fmt::format("{}: policy restored (restoration #{}: {})", who, status.restorations,
+                            rolePlan.make.empty() ? "a foreign default route removed" : "ifpind's route written again"));
         }
     }
     for (const auto &change : plan.staleOwn)

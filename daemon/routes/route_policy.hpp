@@ -6,16 +6,23 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "config/config.hpp"
 #include "kernel/kernel_state.hpp"
+#include "routes/restoration_holdoff.hpp"
 #include "routes/route_planner.hpp"
 #include "routes/route_writer.hpp"
 
@@ -80,6 +87,16 @@ public:
     const RoleStatus *status(std::string_view role) const;
     const std::vector<OutrankingRoute> &outranking() const { return outranking_; }
 
+    // A restoration held off (a route deleted again right after it was restored): when the last
+    // reconcile wants to run again. Empty when nothing waits.
+    std::optional<RestorationHoldoff::Clock::time_point> heldOffUntil() const { return heldOffUntil_; }
+    // One line per restoration of the last reconcile ("role mgmt inet: policy restored ..."), for
+    // the daemon to log rate-limited: a client that renews every few seconds is no reason for
+    // 50,000 info lines a day. Each write is logged at debug here.
+    std::vector<std::string> takeRestorationReports() { return std::exchange(restorationReports_, {}); }
+    // Tests give a clock of their own.
+    void setClock(std::function<RestorationHoldoff::Clock::time_point()> clock) { clock_ = std::move(clock); }
+
 private:
     struct LearnedGateway {
         std::string interface;
@@ -104,8 +121,14 @@ private:
     // Writes one change and records it in kernel when it took effect; the kernel's answer when not.
     std::optional<NetlinkAck> execute(const RouteChange &change, KernelState &kernel, RouteWriter &writer);
     // execute(), with the log line that says what was done for whom, or why it failed (returned).
+    // Successes at `level`: debug for restorations, which are summed up instead (restorationReports_).
     std::optional<std::string> executeAndLog(const RouteChange &change, std::string_view who, KernelState &kernel,
-                                             RouteWriter &writer);
+                                             RouteWriter &writer,
+                                             spdlog::level::level_enum level = spdlog::level::info);
+    // A restoration for this role and family is held off: true, and heldOffUntil_ covers it.
+    // A role's route in one table: the managed table (false) or its reply table (true).
+    using HoldoffKey = std::tuple<std::string, Family, bool>;
+    bool holdOff(const HoldoffKey &key, RestorationHoldoff::Clock::time_point now, std::string_view who);
     void reportOutranking(const RoutePlan &plan, const KernelState &kernel);
 
     uint8_t ownProtocol_;
@@ -113,6 +136,10 @@ private:
     std::map<RoleFamily, LearnedGateway> learned_;
     std::map<std::string, RoleStatus, std::less<>> status_;
     std::vector<OutrankingRoute> outranking_;
+    std::map<HoldoffKey, RestorationHoldoff> holdoffs_;
+    std::optional<RestorationHoldoff::Clock::time_point> heldOffUntil_;
+    std::vector<std::string> restorationReports_;
+    std::function<RestorationHoldoff::Clock::time_point()> clock_ = [] { return RestorationHoldoff::Clock::now(); };
 };
 
 } // namespace ifpin

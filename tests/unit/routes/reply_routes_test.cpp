@@ -164,7 +164,10 @@ TEST(ReplyRoutePolicy, EachRoleWithReturnRoutingGetsItsRouteInItsTableToo)
     EXPECT_EQ(writer.added[3], mgmtReply);
     EXPECT_EQ(policy.status("mgmt")->restorations, 1u);
 
-    // Both tables written again in one reconcile: one restoration, as before return routing.
+    // Both tables written again in one reconcile: one restoration, as before return routing. (A
+    // second later: a route deleted within milliseconds of its restoration is held off,
+    // RoutePolicy.HoldsOffARouteDeletedInALoop.)
+    policy.setClock([] { return RestorationHoldoff::Clock::now() + std::chrono::seconds(1); });
     kernel.noteRemoved(mgmtReply);
     kernel.noteRemoved(mgmtMain);
     policy.reconcile(kernel, writer, ReconcileTrigger::kernel);

@@ -155,13 +155,57 @@ TEST(RoutePolicy, LearnsTheGatewayFromAForeignRouteAndKeepsIt)
     EXPECT_EQ(policy.status("mgmt")->restorations, 1u);
     EXPECT_EQ(policy.status("mgmt")->state, RoleState::enforced);
 
-    // The foreign route is gone now; the learned gateway stays.
+    // The foreign route is gone now; the learned gateway stays. (A second later: a route deleted
+    // within milliseconds of being restored is held off, RoutePolicy.HoldsOffARouteDeletedInALoop.)
     writer.writes.clear();
+    policy.setClock([] { return RestorationHoldoff::Clock::now() + std::chrono::seconds(1); });
     kernel.noteRemoved(makeOwnRoute(Family::inet, 254, mgmt, ip("198.51.100.1"), 1000, ours));
     policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
     ASSERT_EQ(writer.writes.size(), 1u);
     EXPECT_EQ(writer.writes[0].route.gateway, ip("198.51.100.1"));
     EXPECT_EQ(policy.status("mgmt")->restorations, 2u);
+}
+
+TEST(RoutePolicy, HoldsOffARouteDeletedInALoop)
+{
+    using namespace std::chrono_literals;
+    RoutePolicy policy(ours);
+    policy.setConfig(twoRoles());
+    KernelState kernel = kernelWithLinks();
+    RecordingWriter writer;
+    RestorationHoldoff::Clock::time_point now{};
+    now += 100s;
+    policy.setClock([&] { return now; });
+    RouteFact mediaRoute = makeOwnRoute(Family::inet, 254, media, ip("192.0.2.1"), 100, ours);
+
+    policy.reconcile(kernel, writer, ReconcileTrigger::policy);
+    ASSERT_EQ(writer.writes.size(), 1u);
+    // Deleted by somebody: restored at once, the first time.
+    kernel.noteRemoved(mediaRoute);
+    now += 1s;
+    policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
+    ASSERT_EQ(writer.writes.size(), 2u);
+    EXPECT_FALSE(policy.heldOffUntil());
+    ASSERT_EQ(policy.takeRestorationReports().size(), 1u);
+    // Deleted again 1 ms later: not now, in 10 ms.
+    kernel.noteRemoved(mediaRoute);
+    now += 1ms;
+    policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
+    EXPECT_EQ(writer.writes.size(), 2u);
+    ASSERT_TRUE(policy.heldOffUntil());
+    EXPECT_EQ(*policy.heldOffUntil(), now + 10ms);
+    EXPECT_TRUE(policy.takeRestorationReports().empty());
+    EXPECT_FALSE(policy.status("media")->families[0].routeInPlace);
+    // A new policy is applied at once, hold-off or not.
+    policy.reconcile(kernel, writer, ReconcileTrigger::policy);
+    EXPECT_EQ(writer.writes.size(), 3u);
+    kernel.noteRemoved(mediaRoute);
+    // The time comes: restored.
+    now += 10ms;
+    policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
+    EXPECT_EQ(writer.writes.size(), 4u);
+    EXPECT_FALSE(policy.heldOffUntil());
+    EXPECT_TRUE(policy.status("media")->families[0].routeInPlace);
 }
 
 TEST(RoutePolicy, FailedAddKeepsTheForeignRoute)
