@@ -18,6 +18,12 @@ packages=(
   # lab and integration tests (busybox-static and dnsmasq-base: a static client and each gateway's
   # DNS server in the kernel pinning suite)
   iproute2 curl python3 procps util-linux dbus nftables busybox-static dnsmasq-base
+  # the coexistence suite's real DHCP clients (tests/integration/coexistence_test.cpp), chosen so that
+  # installing them starts no service and touches no network of this machine: ISC dhclient (no unit),
+  # dhcpcd-base (the binary alone; dhcpcd5 would bring an enabled dhcpcd.service), udhcpc (busybox's
+  # client script, on busybox-static). dnsmasq-base (above) serves DHCP and sends the router
+  # advertisements: radvd is not used, its package ships a radvd.service.
+  isc-dhcp-client dhcpcd-base udhcpc
   # polkitd decides D-Bus calls in the D-Bus suites (and checks of the polkit files use its DTD);
   # libxml2-utils for xmllint
   polkitd libxml2-utils

@@ -1,0 +1,147 @@
+// ifpind beside real DHCP clients (ISC dhclient, busybox udhcpc, dhcpcd) and router advertisements
+// (dnsmasq), issue #20: the policy is exact soon after a lease, a renewal costs a handful of route
+// events, a changed router is followed, and a client that deletes ifpind's route in a loop does not
+// drag ifpind into one. Route events are counted with `ip monitor route` (RouteMonitor).
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "coexistence_fixture.hpp"
+
+namespace ifpin::lab {
+namespace {
+
+using namespace coexistence;
+
+constexpr const char *ourMgmtRoute = "default via 198.51.100.1 dev mgmt0 proto 241 metric 1000";
+
+// ISC dhclient: a lease gives the exact policy within 5 s; a renewal (the client started again on
+// its lease file, as at boot) costs at most a handful of route events and ends exact.
+TEST_F(Coexistence, DhclientLeaseIsExactAndRenewalIsCheap)
+{
+    std::string dhclient = requiredProgram("/usr/sbin/dhclient", "isc-dhcp-client");
+    std::string dir = scratch().path();
+    scratch().write("dhclient.conf", "request subnet-mask, broadcast-address, routers;\n");
+    std::string command = isolated(dhclient + " -d -v -4 -cf " + dir + "/dhclient.conf -lf " + dir +
+                                       "/dhclient.leases -pf " + dir + "/dhclient.pid mgmt0",
+                                   {"/var/lib/dhcp", "/run/dhclient"});
+    daemon().start(lab(), learningConfig());
+    ASSERT_TRUE(daemon().waitReady());
+    startDhcpServer();
+    startIn(lab().hostNamespace(), "dhclient", command);
+    ASSERT_TRUE(leaseArrives());
+    ASSERT_TRUE(mgmtBecomesExact());
+
+    stopBackground("dhclient");
+    RouteMonitor monitor(lab());
+    startIn(lab().hostNamespace(), "dhclient", command);
+    // The client has bound again when it says so; then the policy is exact, after few events.
+    ASSERT_TRUE(eventually([&] { return background_["dhclient"]->log().find("bound to") != std::string::npos; },
+                           [&] { return background_["dhclient"]->log(); }, 30s));
+    EXPECT_TRUE(mgmtBecomesExact());
+    EXPECT_LE(monitor.lines().size(), 6u) << monitor.text();
+}
+
+// busybox udhcpc with Debian's script: SIGUSR1 renews; at most a handful of events, exact after.
+TEST_F(Coexistence, UdhcpcLeaseIsExactAndRenewalIsCheap)
+{
+    requiredProgram("/usr/sbin/udhcpc", "udhcpc");
+    std::string dir = scratch().path();
+    daemon().start(lab(), learningConfig());
+    ASSERT_TRUE(daemon().waitReady());
+    startDhcpServer();
+    startIn(lab().hostNamespace(), "udhcpc",
+            isolated("/usr/sbin/udhcpc -f -t 20 -T 1 -i mgmt0 -s /etc/udhcpc/default.script -p " + dir + "/udhcpc.pid"));
+    ASSERT_TRUE(leaseArrives());
+    ASSERT_TRUE(mgmtBecomesExact());
+
+    RouteMonitor monitor(lab());
+    auto renewals = [&] { return countOccurrences(background_["udhcpc"]->log(), "obtained"); };
+    size_t before = renewals();
+    ASSERT_EQ(lab().run("kill -USR1 $(cat " + dir + "/udhcpc.pid)"), 0);
+    ASSERT_TRUE(eventually([&] { return renewals() > before; }, [&] { return background_["udhcpc"]->log(); }, 20s));
+    EXPECT_TRUE(mgmtBecomesExact());
+    EXPECT_LE(monitor.lines().size(), 6u) << monitor.text();
+}
+
+// dhcpcd (dhcpcd-base): `dhcpcd -n` renews; at most a handful of events, exact after.
+TEST_F(Coexistence, DhcpcdLeaseIsExactAndRenewalIsCheap)
+{
+    std::string dhcpcd = requiredProgram("/usr/sbin/dhcpcd", "dhcpcd-base");
+    std::string dir = scratch().path();
+    scratch().write("dhcpcd.conf", "option routers, subnet_mask, broadcast_address\nnohook resolv.conf, hostname\n");
+    daemon().start(lab(), learningConfig());
+    ASSERT_TRUE(daemon().waitReady());
+    startDhcpServer();
+    std::vector<std::string> dirs{"/run/dhcpcd", "/var/lib/dhcpcd"};
+    startIn(lab().hostNamespace(), "dhcpcd",
+            isolated(dhcpcd + " -B -4 -d -f " + dir + "/dhcpcd.conf mgmt0", dirs));
+    ASSERT_TRUE(leaseArrives());
+    ASSERT_TRUE(mgmtBecomesExact());
+
+    RouteMonitor monitor(lab());
+    auto leases = [&] { return countOccurrences(background_["dhcpcd"]->log(), "leased 198.51.100.") +
+                               countOccurrences(background_["dhcpcd"]->log(), "rebinding lease"); };
+    size_t before = leases();
+    // The renewal is asked for through the running client's control socket, in its mount namespace.
+    // (its pid file is in /run/dhcpcd there, the scratch directory's state0 here).
+    ASSERT_EQ(lab().run("nsenter --mount=/proc/$(cat " + dir + "/state0/mgmt0-4.pid)/ns/mnt " + dhcpcd + " -n -4 mgmt0"), 0)
+        << background_["dhcpcd"]->log();
+    ASSERT_TRUE(eventually([&] { return leases() > before; }, [&] { return background_["dhcpcd"]->log(); }, 20s));
+    EXPECT_TRUE(mgmtBecomesExact());
+    EXPECT_LE(monitor.lines().size(), 6u) << monitor.text();
+}
+
+// The router changes on the server's side: once the client installs the new one, ifpind's mgmt
+// route follows within 1 s.
+TEST_F(Coexistence, ChangedRouterIsFollowedWithinASecond)
+{
+    requiredProgram("/usr/sbin/udhcpc", "udhcpc");
+    std::string dir = scratch().path();
+    ASSERT_TRUE(lab().shellIn(lab().gatewayNamespace("mgmt"), "ip addr add 198.51.100.3/24 dev uplink0").ok());
+    daemon().start(lab(), learningConfig());
+    ASSERT_TRUE(daemon().waitReady());
+    startDhcpServer();
+    startIn(lab().hostNamespace(), "udhcpc",
+            isolated("/usr/sbin/udhcpc -f -t 20 -T 1 -i mgmt0 -s /etc/udhcpc/default.script -p " + dir + "/udhcpc.pid"));
+    ASSERT_TRUE(leaseArrives());
+    ASSERT_TRUE(mgmtBecomesExact());
+
+    RouteMonitor monitor(lab());
+    startDhcpServer("198.51.100.3"); // the same lease file: the client keeps its address
+    ASSERT_EQ(lab().run("kill -USR1 $(cat " + dir + "/udhcpc.pid)"), 0);
+    ASSERT_TRUE(eventually([&] { return monitor.text().find("default via 198.51.100.3 dev mgmt0") != std::string::npos; },
+                           [&] { return monitor.text() + background_["udhcpc"]->log(); }, 20s));
+    EXPECT_TRUE(mgmtBecomesExact("198.51.100.3", 1s));
+}
+
+// A client that deletes ifpind's route in a tight loop for 1 s (what udhcpc's `ip route flush`
+// does for a few rounds): the first restoration is immediate, then ifpind holds off, so the
+// restorations stay few and its CPU time small; the policy is exact at the end.
+TEST_F(Coexistence, TightDeleteLoopIsBoundedAndEndsExact)
+{
+    ASSERT_TRUE(lab().shell("ip addr add 198.51.100.2/24 dev mgmt0").ok());
+    daemon().start(lab(), standardConfig());
+    ASSERT_TRUE(standardRoutesBecome());
+    RouteMonitor monitor(lab());
+    auto cpuBefore = daemonCpu();
+    // One ip process deleting as fast as the kernel answers: 10 µs a round, not a fork per round.
+    auto loop = lab().shell("yes 'route del default dev mgmt0' | timeout 1 ip -force -batch - >/dev/null 2>&1; true");
+    auto cpu = daemonCpu() - cpuBefore;
+    ASSERT_TRUE(loop.ok()) << loop.describe();
+    EXPECT_TRUE(standardRoutesBecome());
+    auto lines = monitor.lines();
+    size_t deletions = countLines(lines, ourMgmtRoute, true);
+    size_t restorations = countLines(lines, ourMgmtRoute);
+    EXPECT_GE(deletions, 3u) << "the loop did not fight: " << monitor.text();
+    EXPECT_LE(restorations, 25u) << "restorations in 1 s of deletions";
+    EXPECT_LE(cpu.count(), 100) << "ifpind's CPU time (ms) during 1 s of deletions";
+    std::cerr << "tight loop: " << deletions << " deletions, " << restorations << " restorations, ifpind CPU "
+              << cpu.count() << " ms\n";
+}
+
+} // namespace
+} // namespace ifpin::lab
