@@ -127,6 +127,8 @@ RoleView roleViewFrom(const std::string &name, const std::map<std::string, sdbus
     view.linkState = read.valueOf<std::string>("LinkState", notSent);
     view.metric = read.valueOf<uint32_t>("Metric");
     view.state = read.valueOf<std::string>("State", notSent);
+    if (properties.contains("StateReason"))
+        view.stateReason = read.valueOf<std::string>("StateReason");
     view.inet = {read.valueOf<std::string>("Gateway4"), read.valueOf<bool>("Gateway4Learned"),
                  read.valueOf<bool>("Route4InPlace")};
     view.inet6 = {read.valueOf<std::string>("Gateway6"), read.valueOf<bool>("Gateway6Learned"),
@@ -169,6 +171,9 @@ nlohmann::json statusJson(const std::vector<RoleView> &roles, const std::string 
                         {"reply_table", role.replyTable}});
         if (role.pinning)
             list.back()["kernel_pinning"] = pinningJson(*role.pinning);
+        // Only when there is one (no-gateway), as the table's line below it.
+        if (!role.stateReason.empty())
+            list.back()["state_reason"] = role.stateReason;
     }
     return {{"version", version}, {"roles", std::move(list)}};
 }
@@ -204,6 +209,9 @@ std::string statusTable(const std::vector<RoleView> &roles)
     for (const auto &role : roles)
         for (const auto &route : role.outrankedBy)
             out += "role " + role.name + " is outranked by a route ifpind does not manage: " + route + "\n";
+    for (const auto &role : roles)
+        if (!role.stateReason.empty())
+            out += "role " + role.name + " is " + role.state + ": " + role.stateReason + "\n";
     for (const auto &role : roles)
         if (role.pinning)
             out += pinningLine(role.name, *role.pinning);

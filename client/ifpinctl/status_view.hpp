@@ -45,6 +45,7 @@ struct RoleView {
     std::string linkState;
     uint32_t metric = 0;
     std::string state;
+    std::string stateReason; // why no-gateway; empty otherwise (or from an ifpind without it)
     FamilyView inet;
     FamilyView inet6;
     uint64_t socketsServed = 0;

@@ -49,6 +49,7 @@ private:
     bool Gateway4Learned() override { return current().gateway4Learned; }
     bool Gateway6Learned() override { return current().gateway6Learned; }
     std::string State() override { return current().state; }
+    std::string StateReason() override { return current().stateReason; }
     std::string LinkState() override { return current().linkState; }
     bool Route4InPlace() override { return current().route4InPlace; }
     bool Route6InPlace() override { return current().route6InPlace; }

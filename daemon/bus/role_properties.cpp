@@ -31,6 +31,7 @@ RoleProperties describeRole(const RoleConfig &role, const RoleStatus *status, co
     }
     properties.state = std::string(roleStateName(status->state));
     properties.restorations = status->restorations;
+    properties.stateReason = status->stateReason;
     for (Family family : allFamilies) {
         const FamilyStatus &familyStatus = status->families[familyIndex(family)];
         std::string gateway =
@@ -90,6 +91,7 @@ std::vector<std::string> changedProperties(const RoleProperties &before, const R
     compare("Gateway4Learned", before.gateway4Learned, after.gateway4Learned);
     compare("Gateway6Learned", before.gateway6Learned, after.gateway6Learned);
     compare("State", before.state, after.state);
+    compare("StateReason", before.stateReason, after.stateReason);
     compare("LinkState", before.linkState, after.linkState);
     compare("Route4InPlace", before.route4InPlace, after.route4InPlace);
     compare("Route6InPlace", before.route6InPlace, after.route6InPlace);

@@ -26,6 +26,7 @@ struct RoleProperties {
     bool gateway4Learned = false;
     bool gateway6Learned = false;
     std::string state;     // roleStateName()
+    std::string stateReason; // why no-gateway (a learned gateway dropped, none known); else empty
     std::string linkState; // up, down, no-carrier, missing
     bool route4InPlace = false;
     bool route6InPlace = false;

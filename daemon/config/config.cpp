@@ -26,8 +26,9 @@ using namespace value_checks;
 using namespace toml_reader;
 
 constexpr std::array<std::string_view, 2> topLevelKeys{"daemon", "role"};
-constexpr std::array<std::string_view, 7> daemonKeys{
-    "socket", "state_directory", "table", "remove_routes_on_exit", "log_level", "admin_group", "main_rule_priority"};
+constexpr std::array<std::string_view, 8> daemonKeys{
+    "socket", "state_directory", "table", "remove_routes_on_exit", "log_level", "admin_group", "main_rule_priority",
+    "keep_learned_gateways"};
 constexpr std::array<std::string_view, 9> roleKeys{
     "interface",    "metric",         "gateway4",    "gateway6",      "allow_users",
     "allow_groups", "return_routing", "reply_table", "reply_priority"};
@@ -86,6 +87,8 @@ DaemonConfig parseDaemon(const toml::node *node, const RoutingTableNames &tables
     readRoutingTable(reader, tables, daemon);
     if (auto remove = reader.boolean("remove_routes_on_exit"))
         daemon.removeRoutesOnExit = *remove;
+    if (auto keep = reader.boolean("keep_learned_gateways"))
+        daemon.keepLearnedGateways = *keep;
     if (auto level = reader.validString("log_level", Presence::optional, logLevelProblem))
         daemon.logLevel = *level;
     auto groupProblem = [](std::string_view group) { return allowListEntryProblem("group", group, {}); };

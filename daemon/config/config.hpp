@@ -41,6 +41,9 @@ struct DaemonConfig {
     uint32_t table = 254;
     std::string tableName = "main";
     bool removeRoutesOnExit = false;
+    // A learned gateway the kernel refuses (its lease's address went) is kept and retried, as
+    // before issue #20, instead of dropped.
+    bool keepLearnedGateways = false;
     std::string logLevel = "info";
     std::string adminGroup = "ifpin-admin"; // may change the policy over D-Bus (a name or decimal gid)
     uint32_t mainRulePriority = 32000;      // the `lookup main suppress_prefixlength 0` rule of return routing

@@ -32,6 +32,11 @@ void RoutePolicy::setConfig(const Config &config)
         const RoleConfig *role = config.findRole(entry.first.first);
         return !role || role->interface != entry.second.interface;
     });
+    std::erase_if(dropped_, [&](const auto &entry) {
+        const RoleConfig *role = config.findRole(entry.first.first);
+        const RoleConfig *before = config_.findRole(entry.first.first);
+        return !role || !before || role->interface != before->interface;
+    });
     std::map<std::string, RoleStatus, std::less<>> status;
     for (const auto &role : config.roles) {
         auto previous = status_.find(role.name);
@@ -64,10 +69,15 @@ std::optional<std::optional<IpAddress>> RoutePolicy::gatewayFor(const RoleConfig
                          observed->fromForeignRoute ? "a foreign default route" : "ifpind's existing route");
         }
         learned_[key] = LearnedGateway{role.interface, observed->gateway};
+        dropped_.erase(key);
         known = learned_.find(key);
     }
-    if (known == learned_.end())
+    if (known == learned_.end()) {
+        auto dropped = dropped_.find(key);
+        status.noGatewayReason = dropped == dropped_.end() ? std::string() : dropped->second;
         return std::nullopt;
+    }
+    status.noGatewayReason.clear();
     status.gatewayLearned = true;
     return known->second.gateway;
 }
@@ -160,6 +170,26 @@ bool RoutePolicy::holdOff(const HoldoffKey &key, RestorationHoldoff::Clock::time
     return true;
 }
 
+bool RoutePolicy::dropRefusedGateway(const RoleFamily &key, const std::string &error, FamilyStatus &status)
+{
+    auto learned = learned_.find(key);
+    if (config_.daemon.keepLearnedGateways || learned == learned_.end())
+        return false;
+    std::string gateway = learned->second.gateway ? learned->second.gateway->toString() : "(on-link)";
+    std::string reason = fmt::format("learned gateway {} dropped: the kernel refused it ({}); the lease or "
+                                     "router it was learned from is gone",
+                                     gateway, error);
+    spdlog::warn("role {} {}: {}; no route until a new gateway is learned", key.first, familyName(key.second),
+                 reason);
+    learned_.erase(learned);
+    dropped_[key] = reason;
+    status.gatewayKnown = false;
+    status.gateway.reset();
+    status.gatewayLearned = false;
+    status.noGatewayReason = reason;
+    return true;
+}
+
 bool RoutePolicy::carryOut(const RoutePlan &plan, KernelState &kernel, RouteWriter &writer, ReconcileTrigger trigger)
 {
     bool anyFailed = false;
@@ -199,6 +229,8 @@ bool RoutePolicy::carryOut(const RoutePlan &plan, KernelState &kernel, RouteWrit
         if (made)
             for (const auto &change : rolePlan.clear)
                 wrote |= step(change);
+        if (!made && familyStatus.gatewayLearned && dropRefusedGateway({rolePlan.role, rolePlan.family}, familyStatus.lastError, familyStatus))
+            familyStatus.lastError.clear(); // no retry: nothing to retry until a new gateway is learned
         anyFailed |= !familyStatus.lastError.empty();
         // One restoration per role and family, however many of its tables were written again.
         if (wrote && restoring && restored.insert({rolePlan.role, rolePlan.family}).second) {
@@ -237,11 +269,22 @@ void RoutePolicy::updateStates(const Wanted &wanted, const KernelState &kernel)
             anyGateway |= familyStatus.gatewayKnown;
             anyError |= !familyStatus.lastError.empty();
         }
+        status.stateReason.clear();
+        if (link && !anyGateway)
+            for (Family family : allFamilies) {
+                const auto &reason = status.families[familyIndex(family)].noGatewayReason;
+                status.stateReason += reason.empty() ? "" : (status.stateReason.empty() ? "" : "; ") +
+                                                                std::string(familyName(family)) + ": " + reason;
+            }
+        if (link && !anyGateway && status.stateReason.empty())
+            status.stateReason = "no gateway configured, none learned from the interface yet";
         status.state = !link                                       ? RoleState::noInterface
                        : !link->adminUp() || !link->hasCarrier()   ? RoleState::linkDown
                        : anyError                                  ? RoleState::failed
                        : !anyGateway                               ? RoleState::noGateway
                                                                    : RoleState::enforced;
+        if (status.state != RoleState::noGateway)
+            status.stateReason.clear();
     }
 }
 

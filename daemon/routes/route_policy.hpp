@@ -37,6 +37,7 @@ struct FamilyStatus {
     std::optional<IpAddress> gateway; // empty with gatewayKnown: an on-link route
     bool routeInPlace = false;
     std::string lastError; // the kernel's answer to the last failed write, empty when none failed
+    std::string noGatewayReason; // why a learned gateway was dropped; empty while one is known
 };
 
 struct RoleStatus {
@@ -45,6 +46,7 @@ struct RoleStatus {
     std::array<FamilyStatus, 2> families; // indexed by familyIndex()
     uint64_t restorations = 0;            // times a kernel change made ifpind write this role's routes
     std::array<bool, 2> replyRouteInPlace{}; // by familyIndex(): the route in the reply table (return routing)
+    std::string stateReason;              // why the state is what it is, for no-gateway; else empty
 };
 
 inline size_t familyIndex(Family family)
@@ -129,11 +131,15 @@ private:
     // A role's route in one table: the managed table (false) or its reply table (true).
     using HoldoffKey = std::tuple<std::string, Family, bool>;
     bool holdOff(const HoldoffKey &key, RestorationHoldoff::Clock::time_point now, std::string_view who);
+    // The kernel refused the route through a learned gateway: the lease or router it came from is
+    // gone (the address that reached it went). Dropped, with one log line, unless keep_learned_gateways.
+    bool dropRefusedGateway(const RoleFamily &key, const std::string &error, FamilyStatus &status);
     void reportOutranking(const RoutePlan &plan, const KernelState &kernel);
 
     uint8_t ownProtocol_;
     Config config_;
     std::map<RoleFamily, LearnedGateway> learned_;
+    std::map<RoleFamily, std::string> dropped_; // why a learned gateway went, until a new one is learned
     std::map<std::string, RoleStatus, std::less<>> status_;
     std::vector<OutrankingRoute> outranking_;
     std::map<HoldoffKey, RestorationHoldoff> holdoffs_;

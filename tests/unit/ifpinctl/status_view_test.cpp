@@ -338,6 +338,19 @@ TEST(StatusJson, AnUnknownGatewayIsNullAndNumbersKeepTheirRange)
     EXPECT_EQ(role.at("outranked_by"), nlohmann::json::array());
 }
 
+// A no-gateway role says why: a key in JSON, a line below the table; nothing for other states.
+TEST(StatusJson, AStateReasonIsShownWhenThereIsOne)
+{
+    RoleView view = mgmtView();
+    EXPECT_FALSE(statusJson({view}, "0.1.0")["roles"][0].contains("state_reason"));
+    view.state = "no-gateway";
+    view.stateReason = "inet: learned gateway 198.51.100.1 dropped: the kernel refused it";
+    EXPECT_EQ(statusJson({view}, "0.1.0")["roles"][0]["state_reason"], view.stateReason);
+    EXPECT_NE(statusTable({view}).find("role mgmt is no-gateway: inet: learned gateway 198.51.100.1 dropped"),
+              std::string::npos)
+        << statusTable({view});
+}
+
 TEST(StatusJson, NoRoles)
 {
     EXPECT_EQ(statusJsonText({}, "0.1.0"), "{\n  \"roles\": [],\n  \"version\": \"0.1.0\"\n}\n");

@@ -208,6 +208,47 @@ TEST(RoutePolicy, HoldsOffARouteDeletedInALoop)
     EXPECT_TRUE(policy.status("media")->families[0].routeInPlace);
 }
 
+// The kernel refuses the route through a learned gateway (its lease's address went): the gateway
+// is dropped, the role is no-gateway with the reason, and nothing is retried.
+TEST(RoutePolicy, ARefusedLearnedGatewayIsDroppedUnlessKept)
+{
+    for (bool keep : {false, true}) {
+        SCOPED_TRACE(keep ? "keep_learned_gateways" : "default");
+        Config config = twoRoles();
+        config.daemon.keepLearnedGateways = keep;
+        RoutePolicy policy(ours);
+        policy.setConfig(config);
+        KernelState kernel = kernelWithLinks();
+        kernel.noteAdded(dhcpRoute(mgmt, "198.51.100.1", 0));
+        RecordingWriter writer;
+        policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
+        ASSERT_EQ(policy.status("mgmt")->state, RoleState::enforced);
+
+        kernel.noteRemoved(makeOwnRoute(Family::inet, 254, mgmt, ip("198.51.100.1"), 1000, ours));
+        writer.addError = EINVAL; // "Nexthop has invalid gateway"
+        writer.writes.clear();
+        policy.setClock([] { return RestorationHoldoff::Clock::now() + std::chrono::seconds(10); });
+        bool retry = policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
+        const RoleStatus &mgmtStatus = *policy.status("mgmt");
+        EXPECT_EQ(retry, keep);
+        EXPECT_EQ(mgmtStatus.state, keep ? RoleState::failed : RoleState::noGateway);
+        EXPECT_EQ(mgmtStatus.families[0].gatewayKnown, keep);
+        if (!keep) {
+            EXPECT_NE(mgmtStatus.stateReason.find("learned gateway 198.51.100.1 dropped"), std::string::npos)
+                << mgmtStatus.stateReason;
+            writer.writes.clear();
+            policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
+            EXPECT_TRUE(writer.writes.empty()) << "nothing left to write for mgmt";
+            // A new lease teaches it again.
+            writer.addError = 0;
+            kernel.noteAdded(dhcpRoute(mgmt, "198.51.100.1", 0));
+            policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
+            EXPECT_EQ(policy.status("mgmt")->state, RoleState::enforced);
+            EXPECT_TRUE(policy.status("mgmt")->stateReason.empty());
+        }
+    }
+}
+
 TEST(RoutePolicy, FailedAddKeepsTheForeignRoute)
 {
     RoutePolicy policy(ours);
