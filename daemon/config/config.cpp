@@ -7,6 +7,7 @@
 
 #include <toml++/toml.h>
 
+#include "config/health_section.hpp"
 #include "config/return_routing.hpp"
 #include "config/role_clash.hpp"
 #include "config/toml_reader.hpp"
@@ -29,9 +30,9 @@ constexpr std::array<std::string_view, 2> topLevelKeys{"daemon", "role"};
 constexpr std::array<std::string_view, 8> daemonKeys{
     "socket", "state_directory", "table", "remove_routes_on_exit", "log_level", "admin_group", "main_rule_priority",
     "keep_learned_gateways"};
-constexpr std::array<std::string_view, 9> roleKeys{
-    "interface",    "metric",         "gateway4",    "gateway6",      "allow_users",
-    "allow_groups", "return_routing", "reply_table", "reply_priority"};
+constexpr std::array<std::string_view, 10> roleKeys{
+    "interface",    "metric",         "gateway4",    "gateway6",       "allow_users",
+    "allow_groups", "return_routing", "reply_table", "reply_priority", "health"};
 
 // A config file is a few hundred bytes; the limit keeps a wrong path (a log, a device) harmless.
 constexpr size_t maxConfigFileSize = 1024 * 1024;
@@ -123,6 +124,16 @@ std::optional<uint32_t> readMetric(const TableReader &reader)
     return static_cast<uint32_t>(*metric);
 }
 
+// The metric again, without reporting (readMetric has): the health section checks its demoted metric.
+std::optional<uint32_t> readMetricQuietly(const TableReader &reader)
+{
+    const toml::node *node = reader.find("metric");
+    const auto *metric = node ? node->as_integer() : nullptr;
+    if (!metric || value_checks::metricProblem(metric->get()))
+        return std::nullopt;
+    return static_cast<uint32_t>(metric->get());
+}
+
 std::optional<IpAddress> readGateway(const TableReader &reader, std::string_view key, Family family)
 {
     auto text = reader.validString(key, Presence::optional,
@@ -191,6 +202,10 @@ RoleConfig parseRole(const std::string &name, const TableReader &reader, Claimed
     role.gateway6 = readGateway(reader, "gateway6", Family::inet6);
     role.allowUsers = readNameList(reader, "allow_users", "user");
     role.allowGroups = readNameList(reader, "allow_groups", "group");
+    if (const toml::node *health = reader.find("health")) {
+        auto metric = readMetricQuietly(reader);
+        role.health = readHealthSection(*health, reader.keyPath("health"), metric, reader.errors());
+    }
     return role;
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/health_config.hpp"
 #include "core/ip_address.hpp"
 #include "config/routing_table_names.hpp"
 
@@ -27,6 +28,7 @@ struct RoleConfig {
     bool returnRouting = false;
     uint32_t replyTable = 0;
     uint32_t replyPriority = 0;
+    std::optional<HealthConfig> health; // [role.NAME.health]; none: no checks, no timers
 
     const std::optional<IpAddress> &gateway(Family family) const
     {
