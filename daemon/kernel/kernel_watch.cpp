@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include <linux/rtnetlink.h>
+
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 
@@ -48,6 +49,16 @@ bool KernelWatch::followReplyTables(std::set<uint32_t> tables)
     return !tablesToRead_.empty();
 }
 
+void KernelWatch::followNeighbours(NeighbourFollower follower)
+{
+    bool wanted = static_cast<bool>(follower.changed);
+    if (wanted != followsNeighbours()) {
+        events_.subscribeNeighbours(wanted);
+        spdlog::debug("neighbour events {}", wanted ? "followed" : "no longer followed");
+    }
+    neighbours_ = std::move(follower);
+}
+
 void KernelWatch::onReadable()
 {
     auto result = events_.drain([this](const nlmsghdr *header) {
@@ -66,6 +77,8 @@ void KernelWatch::onReadable()
         auto delay = readAllBackoff_.take();
         if (!readAllTimer_->armed())
             readAllTimer_->armIn(delay);
+        if (neighbours_.lost)
+            neighbours_.lost();
     }
 }
 
@@ -104,6 +117,13 @@ void KernelWatch::handle(const nlmsghdr *header)
         } else if (kernel_.applyRoute(*message)) {
             changed_();
         }
+        return;
+    }
+    if (header->nlmsg_type == RTM_NEWNEIGH || header->nlmsg_type == RTM_DELNEIGH) {
+        if (!neighbours_.changed)
+            return; // a last one queued before the group was dropped
+        if (auto message = decodeNeighbourMessage(header))
+            neighbours_.changed(*message);
         return;
     }
     if (auto message = decodeLinkMessage(header)) {

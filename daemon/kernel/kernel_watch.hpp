@@ -16,6 +16,7 @@
 #include "core/backoff.hpp"
 #include "core/event_loop.hpp"
 #include "kernel/kernel_state.hpp"
+#include "kernel/neighbour_messages.hpp"
 #include "kernel/netlink_socket.hpp"
 
 namespace ifpin {
@@ -39,6 +40,16 @@ public:
     // The reply tables whose default routes are kept beside the managed table's; a table that just
     // became followed is read at the next catchUp(). True when there is such a read to do.
     bool followReplyTables(std::set<uint32_t> tables);
+
+    // Neighbour events, for uplink health's "neighbour" method: RTNLGRP_NEIGH is subscribed to only
+    // while changed is set (a host with many neighbours would otherwise wake ifpind for each), and
+    // lost is called when events may have been dropped (ENOBUFS): what was known must be read again.
+    struct NeighbourFollower {
+        std::function<void(const NeighbourMessage &)> changed;
+        std::function<void()> lost;
+    };
+    void followNeighbours(NeighbourFollower follower);
+    bool followsNeighbours() const { return static_cast<bool>(neighbours_.changed); }
 
     // Reads every link and the default routes of the managed table now. Throws NetlinkError.
     void readAll();
@@ -80,6 +91,8 @@ private:
     std::set<int> dirtyLinks_;
     std::set<int> addressesToRead_;   // followed links whose addresses were not read yet
     std::set<uint32_t> tablesToRead_; // reply tables followed since the last catchUp()
+    NeighbourFollower neighbours_;
+
 };
 
 } // namespace ifpin

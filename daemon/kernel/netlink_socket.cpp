@@ -167,6 +167,16 @@ int RtnlEventSocket::fd() const
     return nl_socket_get_fd(sock_.get());
 }
 
+void RtnlEventSocket::subscribeNeighbours(bool on)
+{
+    int err = on ? nl_socket_add_membership(sock_.get(), RTNLGRP_NEIGH)
+                 : nl_socket_drop_membership(sock_.get(), RTNLGRP_NEIGH);
+    if (err < 0)
+        throw NetlinkError(std::string("cannot ") + (on ? "subscribe to" : "unsubscribe from") +
+                               " neighbour events: " + nl_geterror(err),
+                           EIO);
+}
+
 RtnlEventSocket::DrainResult RtnlEventSocket::drain(const MessageHandler &handler)
 {
     DrainResult result = DrainResult::drained;

@@ -53,15 +53,18 @@ private:
     std::vector<uint8_t> buffer_;
 };
 
-// Subscribed to RTNLGRP_LINK, IPv4/IPv6 address, route and rule groups. A socket filter in the kernel
-// drops route events that are not default routes, so route churn elsewhere costs ifpind no wake-up at
-// all. Rule events pass (rules change rarely, and a deleted rule of ifpind's must be seen at once).
+// Subscribed to RTNLGRP_LINK, IPv4/IPv6 address, route and rule groups (and RTNLGRP_NEIGH when
+// asked). A socket filter in the kernel drops route events that are not default routes, so route
+// churn elsewhere costs ifpind no wake-up at all. Rule events pass (rules change rarely, and a
+// deleted rule of ifpind's must be seen at once).
 class RtnlEventSocket {
 public:
     // receiveBuffer: bytes the kernel may queue for us (SO_RCVBUFFORCE, falling back to SO_RCVBUF).
     explicit RtnlEventSocket(int receiveBuffer);
 
     int fd() const;
+    // RTNLGRP_NEIGH on or off: neighbour events only while uplink health follows a neighbour.
+    void subscribeNeighbours(bool on);
 
     enum class DrainResult { drained, overflowed };
     // Reads until the socket is empty. overflowed: the kernel dropped events (ENOBUFS); the state

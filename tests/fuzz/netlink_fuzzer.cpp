@@ -1,8 +1,9 @@
-// libFuzzer target: the rtnetlink decoders (daemon/kernel/netlink_messages.cpp) on arbitrary bytes laid
+// libFuzzer target: the rtnetlink decoders (daemon/kernel/netlink_messages.cpp, neighbour_messages.cpp) on arbitrary bytes laid
 // out as one netlink message. The socket layer hands the decoders only messages whose nlmsg_len
 // fits what was received (NLMSG_OK), so this does too: a length that does not fit is replaced by
 // the input's size. The copy is exactly that long, so that ASan sees any read past it.
 #include "kernel/netlink_messages.hpp"
+#include "kernel/neighbour_messages.hpp"
 
 #include <linux/netlink.h>
 
@@ -27,5 +28,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)ifpin::decodeAddressMessage(header);
     (void)ifpin::decodeRuleMessage(header);
     (void)ifpin::decodeAck(header);
+    (void)ifpin::decodeNeighbourMessage(header);
     return 0;
 }
