@@ -144,9 +144,16 @@ RoutePolicy::Wanted RoutePolicy::collectWanted(const KernelState &kernel)
             familyStatus.gatewayKnown = gateway.has_value();
             familyStatus.gateway = gateway.value_or(std::nullopt);
             familyStatus.lastError.clear();
+            // Demoted: the route moves like any metric change, the new one made before the old goes.
+            // The reply table's route is not demoted: it is the only route there, and what leaves
+            // from the role's addresses keeps leaving by the role (return routing is unaffected).
+            familyStatus.demoted = role.health && role.health->onDown == HealthAction::demote &&
+                                   demoted_.contains({role.name, family});
+            familyStatus.metric =
+                familyStatus.demoted ? demotedMetric(role.metric, role.health->demoteBy) : role.metric;
             if (link && link->adminUp() && gateway) {
                 wanted.routes.push_back({role.name, makeOwnRoute(family, kernel.table(), link->ifindex, *gateway,
-                                                                 role.metric, ownProtocol_)});
+                                                                 familyStatus.metric, ownProtocol_)});
                 if (role.returnRouting)
                     wanted.replyRoutes.push_back({role.name, makeOwnRoute(family, role.replyTable, link->ifindex,
                                                                           *gateway, role.metric, ownProtocol_)});

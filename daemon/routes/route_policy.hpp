@@ -38,6 +38,8 @@ struct FamilyStatus {
     bool routeInPlace = false;
     std::string lastError; // the kernel's answer to the last failed write, empty when none failed
     std::string noGatewayReason; // why a learned gateway was dropped; empty while one is known
+    uint32_t metric = 0;  // of the route wanted: the role's, or its demoted one
+    bool demoted = false; // uplink health found the family down and the role asked for a demotion
 };
 
 struct RoleStatus {
@@ -66,6 +68,10 @@ public:
     // Takes a new config. Learned gateways of roles that keep their interface are kept.
     void setConfig(const Config &config);
     const Config &config() const { return config_; }
+    // The role families uplink health found down (health/): a role with on_down = "demote" gets its
+    // route of that family at metric + demote_by at the next reconcile, and its metric back when it
+    // is no longer listed. Others' entries mean nothing here.
+    void setDemoted(std::set<std::pair<std::string, Family>> demoted) { demoted_ = std::move(demoted); }
 
     // Applies the policy to the kernel. Returns true when a write failed and a later retry may help.
     bool reconcile(KernelState &kernel, RouteWriter &writer, ReconcileTrigger trigger);
@@ -146,6 +152,7 @@ private:
     std::optional<RestorationHoldoff::Clock::time_point> heldOffUntil_;
     std::vector<std::string> restorationReports_;
     std::function<RestorationHoldoff::Clock::time_point()> clock_ = [] { return RestorationHoldoff::Clock::now(); };
+    std::set<std::pair<std::string, Family>> demoted_;
 };
 
 } // namespace ifpin
