@@ -27,6 +27,7 @@ Daemon::Daemon(DaemonOptions options, Config config)
               [this](std::string_view role) { return egress_.markOf(role); },
               [this] { return std::span<const RoleConfig>(policy_.config().roles); }, &brokerRefusals_),
       pinning_(loop_, accounts_, [this](std::string_view role) { return egress_.markOf(role); }),
+      health_(loop_, requests_, [this] { healthChanged(); }),
       retryBackoff_(250ms, 30s)
 {
     setPolicyConfig();
@@ -97,6 +98,7 @@ void Daemon::startBus()
                        accounts_,
                        egress_,
                        pinning_,
+                       health_,
                        [this] {
                            setPolicyConfig();
                            scheduleReconcile(ReconcileTrigger::policy);
@@ -139,6 +141,7 @@ void Daemon::runReconcile()
     // Pinned processes follow their role's interface by ifindex: a link that came or went, a role
     // that moved.
     pinning_.follow(kernel_);
+    followUplinks();
     if (routesFailed || rulesFailed) {
         spdlog::debug("some route or rule writes failed; retrying in {} ms", retryBackoff_.current().count());
         retryTimer_->armIn(retryBackoff_.take());
@@ -203,6 +206,39 @@ void Daemon::setPolicyConfig()
     kernelWatch_.followReplyTables(policy_.replyTablesToFollow(kernel_));
     egress_.apply(policy_.config()); // never throws; logs when it cannot
     pinning_.setRoles(policy_.config()); // after the guard: the marks are its; never throws
+    health_.setRoles(policy_.config());
+    policy_.setDemoted(health_.demoted()); // a role whose checks went (or changed) is not demoted
+    if (health_.usesNeighbours())
+        kernelWatch_.followNeighbours({[this](const NeighbourMessage &message) { health_.neighbourChanged(message); },
+                                       [this] { health_.neighboursLost(); }});
+    else
+        kernelWatch_.followNeighbours({});
+}
+
+void Daemon::followUplinks()
+{
+    for (const auto &role : policy_.config().roles) {
+        if (!role.health)
+            continue;
+        const LinkFact *link = kernel_.linkByName(role.interface);
+        UplinkFacts facts{role.interface, link ? link->ifindex : 0, link && link->adminUp() && link->hasCarrier(),
+                          std::nullopt, std::nullopt};
+        if (const RoleStatus *status = policy_.status(role.name)) {
+            const FamilyStatus &inet = status->families[familyIndex(Family::inet)];
+            const FamilyStatus &inet6 = status->families[familyIndex(Family::inet6)];
+            facts.gateway4 = inet.gatewayKnown ? inet.gateway : std::nullopt;
+            facts.gateway6 = inet6.gatewayKnown ? inet6.gateway : std::nullopt;
+        }
+        health_.follow(role.name, facts);
+    }
+}
+
+// A role family's health changed: a demotion that starts or ends is a policy change, and the bus's
+// properties follow after the reconcile either way.
+void Daemon::healthChanged()
+{
+    policy_.setDemoted(health_.demoted());
+    scheduleReconcile(ReconcileTrigger::policy);
 }
 
 void Daemon::stop()

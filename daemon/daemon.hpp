@@ -16,6 +16,7 @@
 #include "core/backoff.hpp"
 #include "core/event_loop.hpp"
 #include "core/rate_limited_log.hpp"
+#include "health/health_monitor.hpp"
 #include "kernel/kernel_state.hpp"
 #include "config/layered_config.hpp"
 #include "kernel/kernel_watch.hpp"
@@ -61,6 +62,9 @@ private:
     // Puts layers_.effective() in force: the route policy, the interfaces followed and the egress
     // guard's table.
     void setPolicyConfig();
+    // Uplink health: the facts of each role's uplink after a reconcile, and a state that changed.
+    void followUplinks();
+    void healthChanged();
 
     DaemonOptions options_;
     LayeredConfig layers_; // the file plus the runtime changes made over D-Bus
@@ -82,6 +86,7 @@ private:
     RateLimitedLog restorationLog_;
     SocketBroker broker_;
     KernelPinning pinning_; // answers the broker's pin requests
+    HealthMonitor health_;  // timers and sockets only for roles with [role.NAME.health]
     std::unique_ptr<BrokerServer> brokerServer_;
     std::unique_ptr<BusService> bus_;
     std::string ownedSocketPath_;

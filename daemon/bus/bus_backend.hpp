@@ -11,6 +11,7 @@
 #include "broker/socket_broker.hpp"
 #include "config/layered_config.hpp"
 #include "egress/egress_guard.hpp"
+#include "health/health_monitor.hpp"
 #include "kernel/kernel_state.hpp"
 #include "pinning/kernel_pinning.hpp"
 #include "routes/route_policy.hpp"
@@ -34,6 +35,7 @@ struct BusBackend {
     const AccountResolver &accounts;
     const EgressGuard &egress;
     const KernelPinning &pinning;
+    const HealthMonitor &health;
     // Puts layers.effective() in force: RoutePolicy::setConfig and a policy reconcile.
     std::function<void()> applyConfig;
     // As SIGHUP: reads the configuration file again; what was wrong when the new file was refused.

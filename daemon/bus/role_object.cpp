@@ -33,6 +33,13 @@ RoleProperties RoleObject::current() const
     properties.pinProgram = pinning.program;
     properties.pinProblem = pinning.problem;
     describeReturnRouting(properties, *role, backend_.policy.status(role_), backend_.rules.status(role_));
+    if (const RoleChecks *checks = backend_.health.checks(role_)) {
+        const RoleStatus *status = backend_.policy.status(role_);
+        for (Family family : allFamilies)
+            addHealth(properties, family, checks->state(family), checks->health(family),
+                      status && status->families[familyIndex(family)].demoted);
+    }
+
     return properties;
 }
 
@@ -49,6 +56,17 @@ uint32_t RoleObject::PinnedProcesses()
 uint64_t RoleObject::PinRefused()
 {
     return guarded("PinRefused", [&] { return backend_.pinning.refusedSockets(role_); });
+}
+
+std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, std::string, uint64_t, uint32_t, uint32_t>>
+RoleObject::HealthDetails()
+{
+    std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, std::string, uint64_t, uint32_t, uint32_t>>
+        details;
+    for (const auto &target : current().healthDetails)
+        details.emplace_back(target.family, target.target, target.status, target.lastResult, target.detail,
+                             target.rttMicroseconds, target.failuresInRow, target.successesInRow);
+    return details;
 }
 
 void RoleObject::emitChanges()

@@ -69,6 +69,11 @@ private:
     std::vector<std::string> ReplyRules6() override { return current().replyRules6; }
     bool ReplyRoute4InPlace() override { return current().replyRoute4InPlace; }
     bool ReplyRoute6InPlace() override { return current().replyRoute6InPlace; }
+    std::map<std::string, std::string> Health() override { return current().health; }
+    std::vector<std::string> Demoted() override { return current().demoted; }
+    std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, std::string, uint64_t, uint32_t, uint32_t>>
+    HealthDetails() override; // changes with every probe, never signalled
+
 
     BusContext &context_;
     BusBackend &backend_;

@@ -77,6 +77,27 @@ void describeReturnRouting(RoleProperties &properties, const RoleConfig &role, c
         properties.state = std::string(roleStateName(RoleState::failed));
 }
 
+void addHealth(RoleProperties &properties, Family family, HealthState state, const FamilyHealth &health,
+               bool demoted)
+{
+    std::string name(familyName(family));
+    properties.health[name] = std::string(healthStateName(state));
+    if (demoted)
+        properties.demoted.push_back(name);
+    for (const auto &target : health.targets()) {
+        HealthTargetProperties entry{name, target.label, std::string(targetStatusName(target.status)), "none", "",
+                                     static_cast<uint64_t>(target.lastRtt.count()), target.failuresInRow,
+                                     target.successesInRow};
+        if (target.last) {
+            entry.lastResult = std::string(probeOutcomeName(target.last->outcome));
+            entry.detail = target.last->detail;
+        } else if (!health.problem().empty()) {
+            entry.detail = health.problem();
+        }
+        properties.healthDetails.push_back(std::move(entry));
+    }
+}
+
 std::vector<std::string> changedProperties(const RoleProperties &before, const RoleProperties &after)
 {
     std::vector<std::string> names;
@@ -106,6 +127,9 @@ std::vector<std::string> changedProperties(const RoleProperties &before, const R
     compare("ReplyRules6", before.replyRules6, after.replyRules6);
     compare("ReplyRoute4InPlace", before.replyRoute4InPlace, after.replyRoute4InPlace);
     compare("ReplyRoute6InPlace", before.replyRoute6InPlace, after.replyRoute6InPlace);
+    compare("Health", before.health, after.health);
+    compare("Demoted", before.demoted, after.demoted);
+
     return names;
 }
 

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
+#include "health/health_state.hpp"
 #include "kernel/kernel_state.hpp"
 #include "routes/route_planner.hpp"
 #include "routes/route_policy.hpp"
@@ -16,6 +18,20 @@
 #include "broker/socket_broker.hpp"
 
 namespace ifpin {
+
+// One probe target of a role's health checks, as HealthDetails gives it.
+struct HealthTargetProperties {
+    std::string family; // "inet" or "inet6"
+    std::string target;
+    std::string status;     // up, down, unknown
+    std::string lastResult; // ok, timeout, refused, unreachable, error; none before the first
+    std::string detail;
+    uint64_t rttMicroseconds = 0; // of the last success; 0 when none was measured
+    uint32_t failuresInRow = 0;
+    uint32_t successesInRow = 0;
+
+    friend bool operator==(const HealthTargetProperties &, const HealthTargetProperties &) = default;
+};
 
 struct RoleProperties {
     std::string name;
@@ -44,6 +60,9 @@ struct RoleProperties {
     std::vector<std::string> replyRules6;
     bool replyRoute4InPlace = false;
     bool replyRoute6InPlace = false;
+    std::map<std::string, std::string> health; // family -> state; empty without health checks
+    std::vector<std::string> demoted;           // families whose routes are demoted now
+    std::vector<HealthTargetProperties> healthDetails; // not signalled
 
     friend bool operator==(const RoleProperties &, const RoleProperties &) = default;
 };
@@ -61,6 +80,11 @@ RoleProperties describeRole(const RoleConfig &role, const RoleStatus *status, co
 // route write makes it.
 void describeReturnRouting(RoleProperties &properties, const RoleConfig &role, const RoleStatus *status,
                            const RoleRuleStatus *rules);
+
+// A role family's health (the state last announced) and its targets; demoted from the route policy.
+void addHealth(RoleProperties &properties, Family family, HealthState state, const FamilyHealth &health,
+               bool demoted);
+
 
 // The D-Bus names of the signalled properties that differ (Name and the counters never are).
 std::vector<std::string> changedProperties(const RoleProperties &before, const RoleProperties &after);

@@ -167,5 +167,45 @@ TEST(RoleProperties, ReturnRoutingChangesAreSignalled)
                                                               "ReplyRoute4InPlace", "ReplyRoute6InPlace"));
 }
 
+TEST(RoleProperties, HealthPerFamilyWithItsTargets)
+{
+    using namespace std::chrono_literals;
+    FamilyHealth inet;
+    inet.setTargets({"192.0.2.1"});
+    for (int i = 0; i < 3; ++i)
+        inet.record("192.0.2.1", {ProbeOutcome::ok, 410us, {}}, {3, 3});
+    inet.record("192.0.2.1", {ProbeOutcome::timeout, 0us, {}}, {3, 3});
+    FamilyHealth inet6;
+    inet6.setTargets({}, "no inet6 gateway known");
+    RoleProperties properties;
+    addHealth(properties, Family::inet, HealthState::healthy, inet, false);
+    addHealth(properties, Family::inet6, HealthState::unknown, inet6, false);
+    EXPECT_EQ(properties.health, (std::map<std::string, std::string>{{"inet", "healthy"}, {"inet6", "unknown"}}));
+    EXPECT_THAT(properties.demoted, IsEmpty());
+    ASSERT_EQ(properties.healthDetails.size(), 1u);
+    EXPECT_EQ(properties.healthDetails[0],
+              (HealthTargetProperties{"inet", "192.0.2.1", "up", "timeout", "", 410, 1, 0}));
+
+    FamilyHealth unprobed;
+    unprobed.setTargets({"192.0.2.1"});
+    RoleProperties demoted;
+    addHealth(demoted, Family::inet, HealthState::down, unprobed, true);
+    EXPECT_THAT(demoted.demoted, ElementsAre("inet"));
+    EXPECT_EQ(demoted.healthDetails[0].lastResult, "none");
+}
+
+TEST(RoleProperties, HealthAndDemotionAreSignalledTheirDetailsAreNot)
+{
+    RoleProperties before;
+    before.health = {{"inet", "healthy"}};
+    RoleProperties after = before;
+    after.healthDetails.push_back({"inet", "192.0.2.1", "up", "ok", "", 400, 0, 4});
+    EXPECT_THAT(changedProperties(before, after), IsEmpty());
+    after.health["inet"] = "down";
+    after.demoted = {"inet"};
+    EXPECT_THAT(changedProperties(before, after), ElementsAre("Health", "Demoted"));
+
+}
+
 } // namespace
 } // namespace ifpin
