@@ -2,6 +2,8 @@
 #include "metrics_view.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <optional>
 #include <functional>
 #include <string_view>
 #include <utility>
@@ -10,6 +12,7 @@ namespace ifpinctl {
 
 const std::vector<std::string> knownRoleStates{"enforced", "no-gateway", "link-down", "no-interface", "failed"};
 const std::vector<std::string> knownLinkStates{"up", "down", "no-carrier", "missing"};
+const std::vector<std::string> knownHealthStates{"healthy", "degraded", "down", "unknown"};
 
 namespace {
 
@@ -79,6 +82,60 @@ SamplesOf countOf(std::vector<std::string> RoleView::*member)
     };
 }
 
+// Uplink health, for roles with health checks only: per family one sample per known state, 1 for
+// the family's (and its state too when unknown to this ifpinctl).
+SamplesOf healthStates()
+{
+    return [](const RoleView &role) {
+        std::vector<Sample> samples;
+        if (!role.health)
+            return samples;
+        for (const auto &[family, current] : role.health->states) {
+            for (const auto &state : knownHealthStates)
+                samples.push_back({{{"family", family}, {"state", state}}, number(state == current)});
+            if (std::find(knownHealthStates.begin(), knownHealthStates.end(), current) == knownHealthStates.end())
+                samples.push_back({{{"family", family}, {"state", current}}, "1"});
+        }
+        return samples;
+    };
+}
+
+SamplesOf healthDemoted()
+{
+    return [](const RoleView &role) {
+        std::vector<Sample> samples;
+        if (!role.health)
+            return samples;
+        for (const auto &[family, state] : role.health->states) {
+            const auto &demoted = role.health->demoted;
+            samples.push_back({{{"family", family}},
+                               number(std::find(demoted.begin(), demoted.end(), family) != demoted.end())});
+        }
+        return samples;
+    };
+}
+
+// A figure of each probe target, labelled family and target.
+SamplesOf perTarget(const std::function<std::optional<std::string>(const HealthTargetView &)> &value)
+{
+    return [value](const RoleView &role) {
+        std::vector<Sample> samples;
+        if (!role.health)
+            return samples;
+        for (const auto &target : role.health->targets)
+            if (auto text = value(target))
+                samples.push_back({{{"family", target.family}, {"target", target.target}}, *text});
+        return samples;
+    };
+}
+
+std::string seconds(uint64_t microseconds)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%.6f", static_cast<double>(microseconds) / 1e6);
+    return text;
+}
+
 // Every role family, in the order printed. A new role property: one line here (and its field in
 // RoleView, read in roleViewFrom), documented in docs/dbus-api.md's list of metrics.
 const std::vector<RoleFamily> &roleFamilies()
@@ -126,6 +183,24 @@ const std::vector<RoleFamily> &roleFamilies()
              return std::vector<Sample>{{{{"family", "inet"}}, number(role.replyRoute4InPlace)},
                                         {{{"family", "inet6"}}, number(role.replyRoute6InPlace)}};
          }},
+        {"ifpin_role_health", "gauge",
+         "The uplink health of the role's family: 1 for the state it is in (healthy, degraded, down, unknown), 0 for "
+         "the others; roles with health checks only.",
+         healthStates()},
+        {"ifpin_role_demoted", "gauge",
+         "1 while the role's default route of the family is demoted (on_down = \"demote\"), else 0.", healthDemoted()},
+        {"ifpin_health_target_up", "gauge", "1 when the probe target is up, 0 when down or not known yet.",
+         perTarget([](const HealthTargetView &t) -> std::optional<std::string> { return number(t.status == "up"); })},
+        {"ifpin_health_target_failures", "gauge", "Probes of the target that failed in a row, now.",
+         perTarget([](const HealthTargetView &t) -> std::optional<std::string> { return number(t.failuresInRow); })},
+        {"ifpin_health_target_rtt_seconds", "gauge",
+         "The round-trip time of the target's last answered probe (ICMP echo, TCP connect); none before one.",
+         perTarget([](const HealthTargetView &t) -> std::optional<std::string> {
+             if (!t.rttMicroseconds)
+                 return std::nullopt;
+             return seconds(t.rttMicroseconds);
+         })},
+
     };
     return families;
 }
@@ -198,13 +273,16 @@ std::string metricsText(const std::vector<RoleView> &roles, const std::string &v
     if (roles.empty())
         return out;
     for (const auto &family : roleFamilies()) {
-        out += header(family.name, family.type, family.help);
+        std::string lines;
         for (const auto &role : roles) {
             for (auto &sample : family.samples(role)) {
                 sample.labels.insert(sample.labels.begin(), {"role", role.name});
-                out += sampleLine(family.name, sample.labels, sample.value);
+                lines += sampleLine(family.name, sample.labels, sample.value);
             }
         }
+        // A family no role has samples of (health, without checks) is left out, HELP and TYPE too.
+        if (!lines.empty())
+            out += header(family.name, family.type, family.help) + lines;
     }
     return out;
 }

@@ -21,10 +21,11 @@ namespace ifpinctl {
 // is a sample too, with 1.
 extern const std::vector<std::string> knownRoleStates;
 extern const std::vector<std::string> knownLinkStates;
+extern const std::vector<std::string> knownHealthStates;
 
 // ifpin_up 1, ifpin_build_info with ifpind's version, then every role family with one sample per
-// role (or per role and family), roles in the order given. A family without samples (no roles) is
-// left out altogether.
+// role (or per role and family, or per probe target), roles in the order given. A family without
+// samples (no roles; no role with health checks) is left out altogether.
 std::string metricsText(const std::vector<RoleView> &roles, const std::string &version);
 
 // What is written when ifpind cannot be read (not running, or the bus failed): ifpin_up 0 alone, so

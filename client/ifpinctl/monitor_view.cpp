@@ -53,6 +53,32 @@ Describe trueOrFalse(std::string yes, std::string no)
     return [yes, no](const json &, const json &after) { return isTrue(after) ? yes : no; };
 }
 
+// Health is {family: state}: "health inet healthy -> down" for each family that changed.
+std::string healthChange(const json &before, const json &after)
+{
+    std::string out;
+    if (after.is_object()) {
+        for (const auto &[family, state] : after.items()) {
+            json old = before.is_object() && before.contains(family) ? before.at(family) : json(nullptr);
+            if (old != state)
+                out += (out.empty() ? "" : ", ") + std::string("health ") + family + " " + change(old, state);
+        }
+    }
+    if (before.is_object())
+        for (const auto &[family, state] : before.items())
+            if (!after.is_object() || !after.contains(family))
+                out += (out.empty() ? "" : ", ") + std::string("health ") + family + " no longer checked";
+    return out.empty() ? std::string("health checks changed") : out;
+}
+
+std::string joinedFamilies(const json &families)
+{
+    std::string out;
+    for (const auto &family : families)
+        out += (out.empty() ? "" : ", ") + text(family);
+    return out;
+}
+
 // One role property's event: its name in JSON and its message.
 struct PropertyEventRule {
     std::string_view property; // the D-Bus name (dbus/org.ifpin1.Role.xml)
@@ -95,6 +121,13 @@ const std::vector<PropertyEventRule> &propertyEventRules()
         {"ReplyRoute4InPlace", "reply-route", trueOrFalse("inet reply route in place", "inet reply route not in place")},
         {"ReplyRoute6InPlace", "reply-route",
          trueOrFalse("inet6 reply route in place", "inet6 reply route not in place")},
+        {"Health", "health", healthChange},
+        {"Demoted", "demoted",
+         [](const json &, const json &a) {
+             return a.is_array() && !a.empty() ? "routes demoted: " + joinedFamilies(a)
+                                               : std::string("routes no longer demoted");
+         }},
+
     };
     return rules;
 }
@@ -159,6 +192,8 @@ json jsonOf(const sdbus::Variant &value)
         return std::string(value.get<sdbus::ObjectPath>());
     if (value.containsValueOfType<std::vector<std::string>>())
         return value.get<std::vector<std::string>>();
+    if (value.containsValueOfType<std::map<std::string, std::string>>())
+        return value.get<std::map<std::string, std::string>>();
     return "<D-Bus type " + std::string(value.peekValueType()) + ">";
 }
 

@@ -24,7 +24,8 @@ using EventTime = std::chrono::system_clock::time_point;
 
 struct MonitorEvent {
     EventTime time;
-    // route-restored, state, link, route, gateway, interface, metric, outranked, changed (a property
+    // route-restored, state, link, route, gateway, interface, metric, outranked, pinning, health,
+    // demoted, changed (a property
     // without an entry in the table), role-added, role-removed, daemon-gone.
     std::string event;
     std::string role;          // empty for daemon-gone

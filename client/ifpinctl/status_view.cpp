@@ -2,6 +2,7 @@
 #include "status_view.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace ifpinctl {
 namespace {
@@ -98,6 +99,86 @@ std::string pinningLine(const std::string &role, const PinningView &pinning)
            " refused\n";
 }
 
+using HealthDetailsType =
+    std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, std::string, uint64_t, uint32_t, uint32_t>>;
+
+HealthView healthViewFrom(const PropertyReader &read)
+{
+    HealthView view;
+    view.states = read.valueOf<std::map<std::string, std::string>>("Health");
+    view.demoted = read.valueOf<std::vector<std::string>>("Demoted");
+    for (const auto &entry : read.valueOf<HealthDetailsType>("HealthDetails"))
+        view.targets.push_back({entry.get<0>(), entry.get<1>(), entry.get<2>(), entry.get<3>(), entry.get<4>(),
+                                entry.get<5>(), entry.get<6>(), entry.get<7>()});
+    return view;
+}
+
+bool isDemoted(const HealthView &health, const std::string &family)
+{
+    return std::find(health.demoted.begin(), health.demoted.end(), family) != health.demoted.end();
+}
+
+std::string millisecondsText(uint64_t microseconds)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f ms", static_cast<double>(microseconds) / 1000.0);
+    return text;
+}
+
+nlohmann::json healthJson(const HealthView &health)
+{
+    if (health.states.empty())
+        return nullptr;
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto &[family, state] : health.states) {
+        nlohmann::json targets = nlohmann::json::array();
+        for (const auto &target : health.targets) {
+            if (target.family != family)
+                continue;
+            targets.push_back({{"target", target.target},
+                               {"status", target.status},
+                               {"last_result", target.lastResult},
+                               {"detail", target.detail.empty() ? nlohmann::json(nullptr) : nlohmann::json(target.detail)},
+                               {"rtt_ms", target.rttMicroseconds ? nlohmann::json(target.rttMicroseconds / 1000.0)
+                                                                 : nlohmann::json(nullptr)},
+                               {"failures_in_row", target.failuresInRow},
+                               {"successes_in_row", target.successesInRow}});
+        }
+        out[family] = {{"state", state}, {"demoted", isDemoted(health, family)}, {"targets", std::move(targets)}};
+    }
+    return out;
+}
+
+// "192.0.2.1 up (ok, 0.41 ms)", "192.0.2.1 down (timeout, 3 failures in a row)".
+std::string targetText(const HealthTargetView &target)
+{
+    std::string what = target.lastResult == "none" ? std::string("not probed yet") : target.lastResult;
+    if (!target.detail.empty())
+        what += ": " + target.detail;
+    if (target.lastResult == "ok" && target.rttMicroseconds)
+        what += ", " + millisecondsText(target.rttMicroseconds);
+    if (target.failuresInRow)
+        what += ", " + std::to_string(target.failuresInRow) + (target.failuresInRow == 1 ? " failure" : " failures") +
+                " in a row";
+    return target.target + " " + target.status + " (" + what + ")";
+}
+
+std::string healthLines(const std::string &role, const HealthView &health)
+{
+    std::string out;
+    for (const auto &[family, state] : health.states) {
+        std::string line = "role " + role + ": health " + family + " " + state;
+        if (isDemoted(health, family))
+            line += ", routes demoted";
+        std::string targets;
+        for (const auto &target : health.targets)
+            if (target.family == family)
+                targets += (targets.empty() ? "" : "; ") + targetText(target);
+        out += line + ": " + (targets.empty() ? std::string("nothing to probe") : targets) + "\n";
+    }
+    return out;
+}
+
 std::string familyCell(const FamilyView &family)
 {
     std::string gateway = family.gateway.empty() ? "no gateway" : family.gateway;
@@ -148,6 +229,9 @@ RoleView roleViewFrom(const std::string &name, const std::map<std::string, sdbus
     view.replyRules6 = read.valueOf<std::vector<std::string>>("ReplyRules6");
     view.replyRoute4InPlace = read.valueOf<bool>("ReplyRoute4InPlace");
     view.replyRoute6InPlace = read.valueOf<bool>("ReplyRoute6InPlace");
+    if (properties.contains("Health"))
+        view.health = healthViewFrom(read);
+
     return view;
 }
 
@@ -174,6 +258,8 @@ nlohmann::json statusJson(const std::vector<RoleView> &roles, const std::string 
         // Only when there is one (no-gateway), as the table's line below it.
         if (!role.stateReason.empty())
             list.back()["state_reason"] = role.stateReason;
+        if (role.health)
+            list.back()["health"] = healthJson(*role.health);
     }
     return {{"version", version}, {"roles", std::move(list)}};
 }
@@ -215,6 +301,9 @@ std::string statusTable(const std::vector<RoleView> &roles)
     for (const auto &role : roles)
         if (role.pinning)
             out += pinningLine(role.name, *role.pinning);
+    for (const auto &role : roles)
+        if (role.health)
+            out += healthLines(role.name, *role.health);
     return out;
 }
 

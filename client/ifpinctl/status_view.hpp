@@ -2,8 +2,8 @@
 // interface and its link state, the metric, the gateways (learned or configured), whether each
 // family's default route is in place, the state, sockets served, restorations, packets the egress
 // guard dropped, any foreign default route that outranks it, its return routing (reply table,
-// rules and reply routes in place) and its kernel pinning. A table for people, JSON for
-// scripts (both formats are in docs/dbus-api.md). No bus here: status_command.cpp fetches the
+// rules and reply routes in place), its kernel pinning and its uplink health. A table for people,
+// JSON for scripts (both formats are in docs/dbus-api.md). No bus here: status_command.cpp fetches the
 // properties, and the unit tests (tests/unit/ifpinctl/) hand these functions properties of their own.
 #pragma once
 
@@ -39,6 +39,30 @@ struct PinningView {
     bool operator==(const PinningView &) const = default;
 };
 
+// One probe target of a role's health checks (org.ifpin1.Role's HealthDetails).
+struct HealthTargetView {
+    std::string family; // "inet" or "inet6"
+    std::string target;
+    std::string status;     // up, down, unknown
+    std::string lastResult; // ok, timeout, refused, unreachable, error; none before the first
+    std::string detail;
+    uint64_t rttMicroseconds = 0; // of the last success; 0 when none was measured
+    uint32_t failuresInRow = 0;
+    uint32_t successesInRow = 0;
+
+    bool operator==(const HealthTargetView &) const = default;
+};
+
+// Uplink health of a role (Health, Demoted, HealthDetails). states is empty for a role without
+// health checks.
+struct HealthView {
+    std::map<std::string, std::string> states; // family -> healthy, degraded, down, unknown
+    std::vector<std::string> demoted;           // families whose routes are demoted now
+    std::vector<HealthTargetView> targets;
+
+    bool operator==(const HealthView &) const = default;
+};
+
 struct RoleView {
     std::string name;
     std::string interface;
@@ -60,6 +84,7 @@ struct RoleView {
     std::vector<std::string> replyRules6;
     bool replyRoute4InPlace = false;
     bool replyRoute6InPlace = false;
+    std::optional<HealthView> health;   // absent when ifpind did not send Health (an older ifpind)
 
     bool operator==(const RoleView &) const = default;
 };
@@ -93,8 +118,8 @@ nlohmann::json statusJson(const std::vector<RoleView> &roles, const std::string 
 std::string statusJsonText(const std::vector<RoleView> &roles, const std::string &version);
 // What `ifpinctl status` prints: a header and a line per role, columns two spaces apart (RETURN:
 // "off", or the reply table and how many rules of the role's are in place), then a line per route
-// that outranks a role, then a line per role about its kernel pinning (when ifpind sent it); "no
-// roles configured" when there are none.
+// that outranks a role, then a line per role about its kernel pinning (when ifpind sent it), then a
+// line per role and family with health checks; "no roles configured" when there are none.
 std::string statusTable(const std::vector<RoleView> &roles);
 
 } // namespace ifpinctl

@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 ROLE_STATES = ["enforced", "no-gateway", "link-down", "no-interface", "failed"]
 LINK_STATES = ["up", "down", "no-carrier", "missing"]
+HEALTH_STATES = ["healthy", "degraded", "down", "unknown"]
 
 
 def parse(text):
@@ -67,6 +68,18 @@ def expected_from(status):
             labels = {"role": name, "family": family}
             expected.append((("ifpin_reply_rules", labels), len(role[family]["reply_rules"])))
             expected.append((("ifpin_reply_route_in_place", labels), 1 if role[family]["reply_route_in_place"] else 0))
+        for family, health in (role.get("health") or {}).items():
+            for state in HEALTH_STATES + ([] if health["state"] in HEALTH_STATES else [health["state"]]):
+                expected.append((("ifpin_role_health", {"role": name, "family": family, "state": state}),
+                                 1 if state == health["state"] else 0))
+            expected.append((("ifpin_role_demoted", {"role": name, "family": family}), 1 if health["demoted"] else 0))
+            for target in health["targets"]:
+                labels = {"role": name, "family": family, "target": target["target"]}
+                expected.append((("ifpin_health_target_up", labels), 1 if target["status"] == "up" else 0))
+                expected.append((("ifpin_health_target_failures", labels), target["failures_in_row"]))
+                if target["rtt_ms"] is not None:
+                    expected.append((("ifpin_health_target_rtt_seconds", labels), round(target["rtt_ms"] / 1000, 6)))
+
     return {(sample, frozenset(labels.items())): value for (sample, labels), value in expected}
 
 

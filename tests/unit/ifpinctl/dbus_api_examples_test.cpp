@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -19,9 +20,10 @@
 namespace ifpinctl {
 namespace {
 
-// The roles of the page's examples: media with configured gateways; mgmt with a learned IPv4 gateway,
-// sockets served, a restoration, dropped packets, a foreign route that outranks it and a pinned
-// process; both with return routing, as by default, with the lab's addresses.
+// The roles of the page's examples: media with configured gateways and ICMP health checks, its IPv4
+// gateway dead and demoted; mgmt with a learned IPv4 gateway, sockets served, a restoration, dropped
+// packets, a foreign route that outranks it, a pinned process and no health checks; both with return
+// routing, as by default, with the lab's addresses.
 std::vector<RoleView> exampleRoles()
 {
     const std::string mainRule = "32000: from all lookup 254 suppress_prefixlength 0 proto 241";
@@ -39,6 +41,11 @@ std::vector<RoleView> exampleRoles()
     media.replyRules4 = {mainRule, "32001: from 192.0.2.2 lookup 1001 proto 241"};
     media.replyRules6 = {mainRule, "32001: from 2001:db8:1::2 lookup 1001 proto 241"};
     media.replyRoute4InPlace = media.replyRoute6InPlace = true;
+    media.health = HealthView{{{"inet", "down"}, {"inet6", "healthy"}},
+                              {"inet"},
+                              {{"inet", "192.0.2.1", "down", "timeout", "", 0, 3, 0},
+                               {"inet6", "2001:db8:1::1", "up", "ok", "", 412, 0, 57}}};
+
 
     RoleView mgmt;
     mgmt.name = "mgmt";
@@ -58,6 +65,7 @@ std::vector<RoleView> exampleRoles()
     mgmt.egressDropped = 2;
     mgmt.outrankedBy = {"default via 203.0.113.66 dev other0 metric 5 proto 3"};
     mgmt.pinning = PinningView{true, "/sys/fs/bpf/ifpin/mgmt", "", 1, 0};
+    mgmt.health = HealthView{}; // no [role.mgmt.health]
     return {media, mgmt};
 }
 
@@ -97,6 +105,26 @@ TEST(DbusApiExamples, TheJsonIsWhatIfpinctlPrints)
     std::string printed = statusJsonText({exampleRoles().at(1)}, "0.1.0");
     EXPECT_EQ(blockAfter(readPage(), "`ifpinctl status --json` the same facts"), printed)
         << "docs/dbus-api.md's JSON should be:\n" << printed;
+}
+
+TEST(DbusApiExamples, TheHealthJsonIsWhatIfpinctlPrints)
+{
+    std::string printed = statusJson({exampleRoles().at(0)}, "0.1.0").at("roles").at(0).at("health").dump(2) + "\n";
+    EXPECT_EQ(blockAfter(readPage(), "media's `health` in `ifpinctl status --json`"), printed)
+        << "docs/dbus-api.md's health JSON should be:\n" << printed;
+}
+
+TEST(DbusApiExamples, TheHealthMetricsAreWhatIfpinctlPrints)
+{
+    std::string all = metricsText({exampleRoles().at(0)}, "0.1.0");
+    std::string printed;
+    std::istringstream lines(all);
+    for (std::string line; std::getline(lines, line);)
+        if (line.find("ifpin_role_health") != std::string::npos || line.find("ifpin_role_demoted") != std::string::npos ||
+            line.find("ifpin_health_") != std::string::npos)
+            printed += line + "\n";
+    EXPECT_EQ(blockAfter(readPage(), "and for media's health checks"), printed)
+        << "docs/dbus-api.md's health metrics should be:\n" << printed;
 }
 
 TEST(DbusApiExamples, TheWarningIsWhatIfpinctlPrints)
@@ -145,6 +173,22 @@ std::vector<MonitorEvent> exampleEvents()
     return events;
 }
 
+// media's IPv4 gateway dies (demoted) and comes back.
+std::vector<MonitorEvent> exampleHealthEvents()
+{
+    using namespace std::chrono_literals;
+    const EventTime start = EventTime(std::chrono::seconds(1746093600)); // 2025-05-01T10:00:00Z
+    using States = std::map<std::string, std::string>;
+    PropertyMap healthy{{"Health", sdbus::Variant(States{{"inet", "healthy"}, {"inet6", "healthy"}})},
+                        {"Demoted", sdbus::Variant(std::vector<std::string>{})}};
+    PropertyMap down{{"Health", sdbus::Variant(States{{"inet", "down"}, {"inet6", "healthy"}})},
+                     {"Demoted", sdbus::Variant(std::vector<std::string>{"inet"})}};
+    std::vector<MonitorEvent> events = propertyEvents(start + 5s + 3ms, "media", healthy, down);
+    for (auto &event : propertyEvents(start + 31s + 507ms, "media", down, healthy))
+        events.push_back(event);
+    return events;
+}
+
 // The examples are in UTC, whatever the machine's zone.
 class DbusApiExamplesInUtc : public ::testing::Test {
 protected:
@@ -175,6 +219,15 @@ TEST_F(DbusApiExamplesInUtc, TheMonitorLinesAreWhatIfpinctlPrints)
         printed += eventLine(event);
     EXPECT_EQ(blockAfter(readPage(), "`ifpinctl monitor` prints a line per event"), printed)
         << "docs/dbus-api.md's monitor lines should be:\n" << printed;
+}
+
+TEST_F(DbusApiExamplesInUtc, TheHealthMonitorLinesAreWhatIfpinctlPrints)
+{
+    std::string printed;
+    for (const auto &event : exampleHealthEvents())
+        printed += eventLine(event);
+    EXPECT_EQ(blockAfter(readPage(), "media's gateway dying and coming back"), printed)
+        << "docs/dbus-api.md's health monitor lines should be:\n" << printed;
 }
 
 TEST_F(DbusApiExamplesInUtc, TheMonitorJsonIsWhatIfpinctlPrints)

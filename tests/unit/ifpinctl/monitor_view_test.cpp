@@ -192,13 +192,14 @@ TEST_F(MonitorView, APropertyWithoutAnEntryIsStillReported)
 {
     // A property another version of ifpind has (and the table does not yet): its D-Bus name and values.
     PropertyMap before = mgmtProperties();
-    before["Health"] = sdbus::Variant(std::string("ok"));
+    // (Health was the example until ifpind had it; Latency is one no ifpind has, named before PinnedFlows.)
+    before["Latency"] = sdbus::Variant(std::string("ok"));
     auto events = propertyEvents(at(), "mgmt", before,
-                                 {{"Health", sdbus::Variant(std::string("probe failed"))},
+                                 {{"Latency", sdbus::Variant(std::string("probe failed"))},
                                   {"PinnedFlows", sdbus::Variant(uint32_t{12})}});
     ASSERT_EQ(events.size(), 2u);
     EXPECT_EQ(events[0].event, "changed");
-    EXPECT_EQ(eventLine(events[0]), "2025-05-01T10:00:00.250+00:00 mgmt: Health \"ok\" -> \"probe failed\"\n");
+    EXPECT_EQ(eventLine(events[0]), "2025-05-01T10:00:00.250+00:00 mgmt: Latency \"ok\" -> \"probe failed\"\n");
     EXPECT_EQ(eventLine(events[1]), "2025-05-01T10:00:00.250+00:00 mgmt: PinnedFlows 12\n")
         << "a property not seen before has no old value";
     EXPECT_TRUE(events[1].before.is_null());
