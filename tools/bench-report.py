@@ -83,6 +83,10 @@ TARGETS = [
     ("overflow: ifpind logged \"events were lost\"", "==", 1),
     ("UDP pinned / socket() + SO_BINDTODEVICE", "<=", 1.1),
     ("TCP pinned / socket() + SO_BINDTODEVICE", "<=", 1.1),
+    # Uplink health: within one interval of the bound interval x threshold (0.5 s x 3), and CPU.
+    ("fail-over: gateway dead -> routes demoted (both families), worst", "<=", 2000),
+    ("fail-back: gateway answers -> routes at their metric, worst", "<=", 2000),
+    ("ifpind CPU, 16 roles with health checks (ICMP every 1 s, both families)", "<", 1),
 ]
 
 

@@ -16,11 +16,16 @@
 #   peer       systemd-networkd in the same 1M-route namespace: settle time, RSS, churn CPU
 #   pinning    kernel pinning: socket creation in a pinned cgroup vs socket()+SO_BINDTODEVICE, and
 #              the time `ifpinctl exec` adds before the command starts, beside the preload shim's
+#   health     uplink health: from the media gateway dying (nft drops echo requests in its
+#              namespace) to media's routes demoted and curl answering mgmt, and back, beside
+#              interval x down_after (up_after); ifpind's CPU with 16 roles probing every 1 s
+#              (ICMP, both families), beside the same 16 roles without health checks
 # Environment: IFPIN_BENCH_BUILD (default build-bench), IFPIN_BENCH_JOBS (ninja -j, default 1),
 #   IFPIN_BENCH_TRIALS (reconcile trials, default 1000), IFPIN_BENCH_IDLE_S (default 60),
 #   IFPIN_BENCH_SETTLE_S (how long a daemon may take to install its default routes, default 60),
 #   IFPIN_BENCH_PIN_SOCKETS (sockets per pinning measurement, default 50000), IFPIN_BENCH_PIN_RUNS
-#   (starts of each `ifpinctl exec` kind, default 100),
+#   (starts of each `ifpinctl exec` kind, default 100), IFPIN_BENCH_HEALTH_TRIALS (fail-overs,
+#   default 5), IFPIN_BENCH_HEALTH_S (the CPU window, default 30),
 #   IFPIN_BENCH_NO_DOC=1 (print only; leave docs/performance.md alone).
 #
 # Every route and packet lives in namespaces made here and deleted on exit (also on failure).
@@ -35,13 +40,13 @@ readonly idle_s=${IFPIN_BENCH_IDLE_S:-60}
 export IFPIN_BENCH_SETTLE_S=${IFPIN_BENCH_SETTLE_S:-60}
 readonly lab="$root/tools/lab.sh"
 readonly cache="$build/bench-cache"
-readonly small_lab="ifpb$$" scale_lab="ifps$$" pin_lab="ifpp$$"
+readonly small_lab="ifpb$$" scale_lab="ifps$$" pin_lab="ifpp$$" health_lab="ifph$$"
 work=$(mktemp -d /tmp/ifpin-bench.XXXXXX)
 readonly work results="$work/results.txt" samples="$work/samples"
 dbus_pid=
 
 phases=("$@")
-((${#phases[@]})) || phases=(broker reconcile idle scale peer pinning)
+((${#phases[@]})) || phases=(broker reconcile idle scale peer pinning health)
 wants() { [[ " ${phases[*]} " == *" $1 "* ]]; }
 
 cleanup() {
@@ -51,6 +56,8 @@ cleanup() {
   "$lab" down "$small_lab" >/dev/null 2>&1 || true
   "$lab" down "$scale_lab" >/dev/null 2>&1 || true
   "$lab" down "$pin_lab" >/dev/null 2>&1 || true
+  "$lab" down "$health_lab" >/dev/null 2>&1 || true
+  ip netns del "$health_lab-gw16" 2>/dev/null || true
   rm -rf "$work"
   exit "$status"
 }
@@ -221,6 +228,14 @@ if wants pinning; then
     END { if (NR) printf "RESULT|pinning|ifpind: the cgroup.procs write of a move, median|%.3f|ms|of %d moves; it blocks the loop this long\n", v[int((NR + 1) / 2)], NR }' \
     >>"$results"
   "$lab" down "$pin_lab"
+fi
+
+# ---- uplink health -------------------------------------------------------------------------------
+[[ -x $root/tools/bench-health.sh ]] || { say "tools/bench-health.sh missing"; exit 1; }
+if wants health; then
+  say "health: fail-over and CPU (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  IFPIN_BENCH_WORK="$work" run_bench "$root/tools/bench-health.sh" "$ifpind" "$lab" "$health_lab" \
+    "${IFPIN_BENCH_HEALTH_TRIALS:-5}" "${IFPIN_BENCH_HEALTH_S:-30}"
 fi
 
 # ---- report --------------------------------------------------------------------------------------
