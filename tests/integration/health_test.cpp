@@ -1,12 +1,14 @@
 // Uplink health ([role.NAME.health]) against the real kernel, on a private bus: the media gateway's
 // namespace stops answering (nft drops echo requests there) while the host's link stays up, and
 // media goes down within interval × down_after (+ one interval), its routes move to 100 + 20000 and
-// plain curl answers mgmt; the gateway answers again and media is healthy within interval ×
-// up_after (+ one interval), routes back at 100, curl answers media. Probes leave by the role's own
-// device even when the other uplink has the lower metric (the gateways' own ICMP counters);
-// "report" changes the state, not the routes; a flapping gateway does not flap the routes; the
-// neighbour method sees a gateway whose address went away; without a health section ifpind does
-// not wake up at all; every bad key is refused with the file, line and key.
+// plain curl answers mgmt, while its reply table keeps the route (return routing is unaffected);
+// the gateway answers again and media is healthy within interval × up_after (+ one interval),
+// routes back at 100, curl answers media. Probes leave by the role's own device even when the other
+// uplink has the lower metric (the gateways' own ICMP and TCP counters); "report" changes the
+// state, not the routes; a flapping gateway does not flap the routes; the neighbour method sees a
+// gateway whose address went away; the ping socket without CAP_NET_RAW; ifpinctl shows it all;
+// without a health section ifpind does not wake up at all; every bad key is refused with the file,
+// line and key.
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -157,6 +159,13 @@ TEST_F(Health, DeadGatewayDemotesTheRoutesAndTrafficFailsOverThenBack)
     EXPECT_EQ(roleProperty("media", "Demoted"), "as 2 \"inet\" \"inet6\"");
     EXPECT_EQ(curl(), "mgmt\n");
     EXPECT_EQ(curl("-g 'http://[2001:db8:ffff::10]/'"), "mgmt\n");
+    // Return routing is unaffected: media's reply table (1001, the first role's) keeps its route at
+    // 100, and what leaves from media's address still leaves by media (TCP still passes there).
+    EXPECT_EQ(lab().defaultRoutesOn("media0", Family::inet, "1001"),
+              (std::vector<DefaultRoute>{{"media0", "192.0.2.1", 100, ifpindProtocol, "1001"}}));
+    EXPECT_EQ(lab().defaultRoutesOn("media0", Family::inet6, "1001"),
+              (std::vector<DefaultRoute>{{"media0", "2001:db8:1::1", 100, ifpindProtocol, "1001"}}));
+    EXPECT_EQ(curl("--interface 192.0.2.2 http://203.0.113.10/"), "media\n");
 
     gatewayAnswersAgain();
     auto back = Clock::now();
