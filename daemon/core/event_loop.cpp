@@ -71,6 +71,12 @@ void EventSource::armIn(std::chrono::microseconds delay)
     sd_event_source_set_enabled(source_, SD_EVENT_ONESHOT);
 }
 
+void EventSource::armAt(uint64_t usec)
+{
+    check(sd_event_source_set_time(source_, usec), "arming a timer");
+    sd_event_source_set_enabled(source_, SD_EVENT_ONESHOT);
+}
+
 bool EventSource::armed() const
 {
     int enabled = SD_EVENT_OFF;
@@ -152,6 +158,14 @@ EventSourcePtr EventLoop::addTimer(std::function<void()> callback)
     // 1 ms accuracy: timers here are back-offs, and coarser accuracy lets the kernel batch wake-ups.
     check(sd_event_add_time_relative(event_, &source, CLOCK_MONOTONIC, 1000000, 1000, onTime, nullptr),
           "adding a timer");
+    sd_event_source_set_enabled(source, SD_EVENT_OFF);
+    return std::make_unique<EventSource>(source, [callback = std::move(callback)](uint32_t) { callback(); });
+}
+
+EventSourcePtr EventLoop::addWallClockTimer(std::function<void()> callback)
+{
+    sd_event_source *source = nullptr;
+    check(sd_event_add_time(event_, &source, CLOCK_REALTIME, 0, 1000, onTime, nullptr), "adding a wall-clock timer");
     sd_event_source_set_enabled(source, SD_EVENT_OFF);
     return std::make_unique<EventSource>(source, [callback = std::move(callback)](uint32_t) { callback(); });
 }

@@ -24,6 +24,9 @@ public:
     void triggerOnce();
     // Timer sources: fire once after delay (re-arming replaces an earlier deadline).
     void armIn(std::chrono::microseconds delay);
+    // Timer sources: fire once when the source's clock reads usec (absolute; one in the past fires at
+    // the next iteration).
+    void armAt(uint64_t usec);
     bool armed() const;
     void enable(); // io sources: watch again after disable()
     void disable();
@@ -58,6 +61,9 @@ public:
     EventSourcePtr addDefer(std::function<void()> callback);
     // Created disabled; see EventSource::armIn().
     EventSourcePtr addTimer(std::function<void()> callback);
+    // The same on CLOCK_REALTIME, armed with EventSource::armAt(): for a deadline that is a moment of
+    // the wall clock (it counts across a reboot), which the kernel follows when the clock is set.
+    EventSourcePtr addWallClockTimer(std::function<void()> callback);
 
     // Feeds the systemd watchdog from the loop when WATCHDOG_USEC asks for it.
     void enableWatchdog();

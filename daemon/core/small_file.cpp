@@ -66,6 +66,20 @@ void writeFileAtomically(const std::string &directory, const std::string &name, 
         fail("cannot sync directory", directory);
 }
 
+bool removeFileDurably(const std::string &directory, const std::string &name)
+{
+    const std::string path = directory + "/" + name;
+    if (::unlink(path.c_str()) < 0) {
+        if (errno == ENOENT)
+            return false;
+        fail("cannot remove", path);
+    }
+    UniqueFd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir || ::fsync(dir.get()) < 0)
+        fail("cannot sync directory", directory);
+    return true;
+}
+
 namespace {
 
 // "1 MiB" for 1048576, else the number of bytes.

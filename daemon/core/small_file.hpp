@@ -36,4 +36,9 @@ std::optional<std::string> readSmallFile(const std::string &path, size_t maxSize
 // path that failed; the old file is then untouched.
 void writeFileAtomically(const std::string &directory, const std::string &name, std::string_view content);
 
+// Removes directory/name so that a power cut cannot bring it back: unlink, then fsync the directory.
+// A file that is not there is fine (false); true when one was removed. Throws std::system_error
+// naming the path when it cannot be removed or the removal cannot be made durable.
+bool removeFileDurably(const std::string &directory, const std::string &name);
+
 } // namespace ifpin
