@@ -362,8 +362,11 @@ ConfigResult parseConfig(std::string_view text, std::string_view sourceName, con
 ConfigResult loadConfigFile(const std::string &path, const RoutingTableNames &tables)
 {
     try {
-        if (auto text = readSmallFile(path, maxConfigFileSize))
-            return parseConfig(*text, path, tables);
+        if (auto text = readSmallFile(path, maxConfigFileSize)) {
+            ConfigResult result = parseConfig(*text, path, tables);
+            result.text = std::move(*text);
+            return result;
+        }
         return {std::nullopt, {ConfigError{path, 0, "", "cannot read " + path + ": No such file or directory"}}};
     } catch (const FileReadError &error) {
         // The error's line names the file already.

@@ -74,6 +74,7 @@ struct ConfigError {
 struct ConfigResult {
     std::optional<Config> config; // set only when errors is empty
     std::vector<ConfigError> errors;
+    std::string text; // loadConfigFile: what the file held, whether valid or not (a checkpoint keeps it)
 };
 
 // Parses and validates TOML text. sourceName is used in errors only.

@@ -118,6 +118,15 @@ LayeredConfig::ChangeResult LayeredConfig::change(std::string_view role,
     return {};
 }
 
+LayeredConfig::ChangeResult LayeredConfig::restore(Config file, const RuntimeOverrides &overrides)
+{
+    file_ = std::move(file);
+    merged_ = mergeOverrides(file_, overrides);
+    for (const auto &line : merged_.dropped)
+        spdlog::warn("{}", line);
+    return save(merged_.applied);
+}
+
 LayeredConfig::ChangeResult LayeredConfig::reset(std::string_view role)
 {
     return change(role, [](RoleOverride &override) { override = RoleOverride{}; });

@@ -27,6 +27,7 @@ public:
     void setFileConfig(Config file);
 
     const Config &effective() const { return merged_.config; }
+    const Config &fileConfig() const { return file_; } // the file's layer, without the runtime changes
     const RuntimeOverrides &overrides() const { return merged_.applied; }
     std::string statePath() const;
 
@@ -40,6 +41,10 @@ public:
     ChangeResult change(std::string_view role, const std::function<void(RoleOverride &)> &edit);
     // Drops every runtime change of role: the file's values apply again.
     ChangeResult reset(std::string_view role);
+    // A checkpoint's rollback: file and overrides as they were, laid over each other again (what would
+    // clash now is dropped, as at a reload) and written to the state file. They are in force even
+    // when the state file cannot be written (a rollback must not fail); the result says so.
+    ChangeResult restore(Config file, const RuntimeOverrides &overrides);
 
 private:
     enum class StateFileTrouble { ignore, keepChangesInForce };

@@ -397,6 +397,24 @@ void RoutePolicy::removeOwn(const std::vector<RouteFact> &held, KernelState &ker
     }
 }
 
+std::vector<LearnedGatewayEntry> RoutePolicy::learnedGateways() const
+{
+    std::vector<LearnedGatewayEntry> entries;
+    for (const auto &[key, learned] : learned_)
+        entries.push_back({key.first, key.second, learned.interface, learned.gateway});
+    return entries;
+}
+
+void RoutePolicy::adoptLearnedGateways(const std::vector<LearnedGatewayEntry> &entries)
+{
+    for (const auto &entry : entries) {
+        auto [known, added] = learned_.try_emplace(RoleFamily{entry.role, entry.family},
+                                                   LearnedGateway{entry.interface, entry.gateway});
+        if (!added && known->second.interface != entry.interface)
+            known->second = LearnedGateway{entry.interface, entry.gateway};
+    }
+}
+
 const RoleStatus *RoutePolicy::status(std::string_view role) const
 {
     auto it = status_.find(role);

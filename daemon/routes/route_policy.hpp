@@ -56,6 +56,16 @@ inline size_t familyIndex(Family family)
     return family == Family::inet ? 0 : 1;
 }
 
+// A gateway a role learned on an interface (config/: "Learned gateways"), as plain values for whoever
+// keeps a copy: a checkpoint restores them with the policy it rolls back to.
+struct LearnedGatewayEntry {
+    std::string role;
+    Family family = Family::inet;
+    std::string interface;            // where it was learned; it counts only while the role is there
+    std::optional<IpAddress> gateway; // empty: an on-link route
+    friend bool operator==(const LearnedGatewayEntry &, const LearnedGatewayEntry &) = default;
+};
+
 enum class ReconcileTrigger {
     policy, // start, reload or a runtime change: writes are the policy being applied
     kernel, // somebody else changed the kernel: writes are restorations
@@ -91,6 +101,15 @@ public:
     // routing, those ifpind's rules still point to, and those that still hold ifpind's routes (so
     // that what no role wants any more is seen, and removed).
     std::set<uint32_t> replyTablesToFollow(const KernelState &kernel) const;
+
+    // The gateways learned now, by role and family.
+    std::vector<LearnedGatewayEntry> learnedGateways() const;
+    // Learned gateways from a copy (a checkpoint's): each is taken unless the role has learned one on
+    // that interface since, which is newer. Call it before setConfig() with the config they belong
+    // to: setConfig drops those of roles that are on another interface there. Without them, a role
+    // moved back to an interface whose foreign route ifpind replaced long ago would have nothing to
+    // learn from and no route.
+    void adoptLearnedGateways(const std::vector<LearnedGatewayEntry> &entries);
 
     const RoleStatus *status(std::string_view role) const;
     const std::vector<OutrankingRoute> &outranking() const { return outranking_; }

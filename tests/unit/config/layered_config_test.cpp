@@ -233,5 +233,48 @@ TEST_F(LayeredConfigTest, DamagedStateFileAtReloadStillDropsChangesThatNoLongerF
     EXPECT_THAT(readState(), testing::Not(HasSubstr("mgmt")));
 }
 
+TEST_F(LayeredConfigTest, RestorePutsFileAndChangesBackAndSavesThem)
+{
+    LayeredConfig layers(file());
+    ASSERT_EQ(layers.change("mgmt", setMetric(500)).outcome, LayeredConfig::Outcome::applied);
+    Config earlierFile = layers.fileConfig();
+    RuntimeOverrides earlierChanges = layers.overrides();
+
+    // Under a checkpoint: another file (mgmt moved, a role added) and another runtime change.
+    Config newFile = file();
+    newFile.roles[1].interface = "eth9";
+    RoleConfig backup = newFile.roles[1];
+    backup.name = "backup";
+    backup.interface = "eth5";
+    backup.metric = 3000;
+    newFile.roles.push_back(backup);
+    layers.setFileConfig(newFile);
+    ASSERT_EQ(layers.change("media", setMetric(50)).outcome, LayeredConfig::Outcome::applied);
+
+    auto result = layers.restore(earlierFile, earlierChanges);
+    EXPECT_EQ(result.outcome, LayeredConfig::Outcome::applied) << result.message;
+    EXPECT_EQ(layers.fileConfig(), file());
+    EXPECT_EQ(layers.overrides(), earlierChanges);
+    EXPECT_EQ(layers.effective().roles.size(), 2u);
+    EXPECT_EQ(layers.effective().findRole("mgmt")->interface, "eth1");
+    EXPECT_EQ(layers.effective().findRole("mgmt")->metric, 500u);
+    EXPECT_EQ(layers.effective().findRole("media")->metric, 100u);
+    // Saved: a restart finds the restored changes, not the ones made under the checkpoint.
+    EXPECT_THAT(readState(), testing::Not(HasSubstr("\"media\"")));
+    EXPECT_EQ(LayeredConfig(file()).overrides(), earlierChanges);
+}
+
+TEST_F(LayeredConfigTest, RestoreThatCannotBeSavedIsInForceAnyway)
+{
+    LayeredConfig layers(file());
+    ASSERT_EQ(layers.change("mgmt", setMetric(500)).outcome, LayeredConfig::Outcome::applied);
+    std::filesystem::remove(statePath());
+    std::filesystem::create_directories(statePath()); // the rename over it fails
+    auto result = layers.restore(file(), {});
+    EXPECT_EQ(result.outcome, LayeredConfig::Outcome::notSaved);
+    EXPECT_THAT(result.message, HasSubstr("runtime.json"));
+    EXPECT_EQ(layers.effective(), file()) << "a rollback is never refused for a file it cannot write";
+}
+
 } // namespace
 } // namespace ifpin

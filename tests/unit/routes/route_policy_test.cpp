@@ -315,6 +315,68 @@ TEST(RoutePolicy, RoleMovedToAnotherInterfaceLeavesNoStaleRoute)
     EXPECT_EQ(writer.writes[1].route.ifindex, media);
 }
 
+// A checkpoint's rollback moves mgmt back to mgmt0, whose DHCP route ifpind replaced when mgmt
+// learned from it: only the copy of what was learned can give mgmt its gateway there again.
+TEST(RoutePolicy, AdoptedLearnedGatewaysBringARoleBackToWhereItWas)
+{
+    RoutePolicy policy(ours);
+    Config before = twoRoles();
+    policy.setConfig(before);
+    KernelState kernel = kernelWithLinks();
+    kernel.replaceLinks({{media, "media0", IFF_UP | IFF_LOWER_UP},
+                         {mgmt, "mgmt0", IFF_UP | IFF_LOWER_UP},
+                         {9, "spare0", IFF_UP | IFF_LOWER_UP}});
+    kernel.noteAdded(dhcpRoute(mgmt, "198.51.100.1", 0));
+    RecordingWriter writer;
+    policy.reconcile(kernel, writer, ReconcileTrigger::policy);
+    ASSERT_EQ(policy.status("mgmt")->state, RoleState::enforced);
+    auto learned = policy.learnedGateways();
+    ASSERT_EQ(learned, (std::vector<LearnedGatewayEntry>{{"mgmt", Family::inet, "mgmt0", ip("198.51.100.1")}}));
+
+    Config moved = before;
+    moved.roles[1].interface = "spare0";
+    kernel.noteAdded(dhcpRoute(9, "203.0.113.66", 0));
+    policy.setConfig(moved);
+    policy.reconcile(kernel, writer, ReconcileTrigger::policy);
+    ASSERT_EQ(policy.status("mgmt")->families[0].gateway, ip("203.0.113.66"));
+    ASSERT_TRUE(kernel.defaultRoutes().size() == 2u) << "media's and mgmt's on spare0; mgmt0 has none left";
+
+    // Back without the copy: nothing on mgmt0 to learn from.
+    RoutePolicy without = policy;
+    without.setConfig(before);
+    RecordingWriter ignored;
+    KernelState kernelWithout = kernel;
+    without.reconcile(kernelWithout, ignored, ReconcileTrigger::policy);
+    EXPECT_EQ(without.status("mgmt")->state, RoleState::noGateway);
+
+    // Back with it: the route on mgmt0 via the gateway learned there.
+    policy.adoptLearnedGateways(learned);
+    policy.setConfig(before);
+    writer.writes.clear();
+    policy.reconcile(kernel, writer, ReconcileTrigger::policy);
+    EXPECT_EQ(policy.status("mgmt")->state, RoleState::enforced);
+    EXPECT_EQ(policy.status("mgmt")->families[0].gateway, ip("198.51.100.1"));
+    EXPECT_TRUE(policy.status("mgmt")->families[0].gatewayLearned);
+    ASSERT_FALSE(writer.writes.empty());
+    EXPECT_TRUE(writer.writes[0].add);
+    EXPECT_EQ(writer.writes[0].route.ifindex, mgmt);
+    EXPECT_EQ(writer.writes[0].route.gateway, ip("198.51.100.1"));
+}
+
+TEST(RoutePolicy, AdoptingKeepsAGatewayLearnedSinceOnTheSameInterface)
+{
+    RoutePolicy policy(ours);
+    policy.setConfig(twoRoles());
+    KernelState kernel = kernelWithLinks();
+    kernel.noteAdded(dhcpRoute(mgmt, "198.51.100.7", 0)); // a renewed lease, newer than the copy
+    RecordingWriter writer;
+    policy.reconcile(kernel, writer, ReconcileTrigger::policy);
+
+    policy.adoptLearnedGateways({{"mgmt", Family::inet, "mgmt0", ip("198.51.100.1")}});
+    EXPECT_EQ(policy.learnedGateways(),
+              (std::vector<LearnedGatewayEntry>{{"mgmt", Family::inet, "mgmt0", ip("198.51.100.7")}}));
+}
+
 TEST(RoutePolicy, RemoveOwnRoutesTouchesOnlyOurs)
 {
     RoutePolicy policy(ours);
