@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ifpin_build_config.h"
+#include "checkpoint/policy_difference.hpp"
 #include "core/logging.hpp"
 #include "core/text.hpp"
 
@@ -15,9 +16,32 @@ namespace ifpin {
 
 using namespace std::chrono_literals;
 
-Daemon::Daemon(DaemonOptions options, Config config)
-    : options_(std::move(options)), layers_(config), policy_(IFPIN_RT_PROTOCOL), rules_(IFPIN_RT_PROTOCOL),
-      kernel_(config.daemon.table), notifier_(loop_),
+namespace {
+
+// The file's layer at start: a configuration a checkpoint's rollback kept in force in place of the
+// file (docs/configuration.md, "Checkpoints"), else the file's.
+FileLayer fileLayerAtStart(Config config, std::string text, const std::string &configPath)
+{
+    KeptConfigRead kept = readKeptConfig(config.daemon.stateDirectory, RoutingTableNames::loadSystem());
+    if (kept.layer) {
+        spdlog::warn("{} is not in force: a checkpoint's rollback kept the configuration before it, saved in {}, "
+                     "which stays in force until the next reload (ifpinctl reload, systemctl reload ifpind, SIGHUP)",
+                     configPath, kept.layer->source);
+        return std::move(*kept.layer);
+    }
+    if (!kept.problem.empty())
+        spdlog::error("the configuration kept by a checkpoint's rollback cannot be used ({}); {} applies", kept.problem,
+                      configPath);
+    return {std::move(config), std::move(text), configPath, false};
+}
+
+} // namespace
+
+Daemon::Daemon(DaemonOptions options, Config config, std::string configText)
+    : options_(std::move(options)), fileLayer_(fileLayerAtStart(std::move(config), configText, options_.configPath)),
+      configFileText_(std::move(configText)), layers_(fileLayer_.config), policy_(IFPIN_RT_PROTOCOL),
+      rules_(IFPIN_RT_PROTOCOL),
+      kernel_(layers_.effective().daemon.table), notifier_(loop_),
       kernelWatch_(loop_, requests_, kernel_, options_.netlinkReceiveBuffer, IFPIN_RT_PROTOCOL,
                    [this] { scheduleReconcile(ReconcileTrigger::kernel); }),
       writer_(requests_), ruleWriter_(requests_),
@@ -28,15 +52,28 @@ Daemon::Daemon(DaemonOptions options, Config config)
               [this] { return std::span<const RoleConfig>(policy_.config().roles); }, &brokerRefusals_),
       pinning_(loop_, accounts_, [this](std::string_view role) { return egress_.markOf(role); }),
       health_(loop_, requests_, [this] { healthChanged(); }),
+      checkpoints_(loop_, {[this] { return snapshot(); },
+                           [this](const Checkpoint &checkpoint, std::string_view why) {
+                               return rollBackTo(checkpoint, why);
+                           },
+                           [this] {
+                               if (bus_)
+                                   bus_->checkpointChanged();
+                           }}),
       retryBackoff_(250ms, 30s)
 {
-    setPolicyConfig();
     reconcileSource_ = loop_.addDefer([this] { runReconcile(); });
     retryTimer_ = loop_.addTimer([this] { scheduleReconcile(ReconcileTrigger::kernel); });
     holdoffTimer_ = loop_.addTimer([this] { scheduleReconcile(ReconcileTrigger::kernel); });
     signalSources_.push_back(loop_.addSignal(SIGTERM, [this] { stop(); }));
     signalSources_.push_back(loop_.addSignal(SIGINT, [this] { stop(); }));
     signalSources_.push_back(loop_.addSignal(SIGHUP, [this] { reload("SIGHUP"); }));
+    // A checkpoint whose deadline passed while ifpind was down is rolled back before anything of the
+    // policy it guarded is put in force again.
+    checkpoints_.start(layers_.effective().daemon.stateDirectory, RoutingTableNames::loadSystem());
+    // main() set the file's; a kept configuration or a rollback may say otherwise.
+    setLogLevel(options_.logLevelOverride.empty() ? layers_.effective().daemon.logLevel : options_.logLevelOverride);
+    setPolicyConfig();
 }
 
 Daemon::~Daemon()
@@ -58,6 +95,12 @@ int Daemon::run()
         spdlog::debug("routes not placed before reading the table: {}", error.what());
     }
     kernelWatch_.readAll();
+    if (kernel_.table() != policy_.config().daemon.table) {
+        // A rollback at start changed the table: our routes in the one the checkpoint guarded go.
+        switchTable(policy_.config().daemon.table);
+        kernelWatch_.readAll();
+    }
+    running_ = true;
     pendingTrigger_ = ReconcileTrigger::policy;
     runReconcile();
     startBroker();
@@ -104,7 +147,7 @@ void Daemon::startBus()
                            scheduleReconcile(ReconcileTrigger::policy);
                        },
                        [this] { return reload("D-Bus Reload"); },
-                       rules_};
+                       rules_, checkpoints_};
     bus_ = std::make_unique<BusService>(loop_, std::move(backend));
     bus_->start();
 }
@@ -173,20 +216,104 @@ std::optional<std::string> Daemon::reload(std::string_view trigger)
         return "new configuration rejected, the previous policy stays in force: " + problems;
     }
     const Config &config = *result.config;
-    setLogLevel(options_.logLevelOverride.empty() ? config.daemon.logLevel : options_.logLevelOverride);
-    if (config.daemon.table != kernel_.table()) {
-        // Our routes in the old table would be nobody's once we stop watching it.
-        policy_.removeOwnRoutes(kernel_, writer_);
-        kernel_.setTable(config.daemon.table);
-        kernelWatch_.readAllSoon();
+    const std::string previousStateDirectory = layers_.fileConfig().daemon.stateDirectory;
+    if (checkpoints_.open() && config.daemon.stateDirectory != previousStateDirectory) {
+        // The open checkpoint, and the policy it rolls back to, live in the state directory.
+        std::string problem = options_.configPath + ": state_directory cannot change while " +
+                              describeCheckpoint(*checkpoints_.open()) + " is open; confirm it or roll it back first";
+        spdlog::error("new configuration rejected: {}; the previous policy stays in force", problem);
+        return "new configuration rejected, the previous policy stays in force: " + problem;
     }
     if (config.daemon.socketPath != policy_.config().daemon.socketPath)
         spdlog::warn("the broker socket moves to {} only when ifpind restarts", config.daemon.socketPath);
     layers_.setFileConfig(config);
-    setPolicyConfig();
+    configFileText_ = result.text;
+    // A reload puts the file in force: a configuration a rollback kept in its place goes.
+    for (const auto &directory : {previousStateDirectory, config.daemon.stateDirectory}) {
+        try {
+            if (removeKeptConfig(directory))
+                spdlog::info("{} is in force again; the configuration kept by a checkpoint's rollback is removed",
+                             options_.configPath);
+        } catch (const std::exception &error) {
+            spdlog::error("cannot remove the configuration kept by a checkpoint's rollback ({}); a restart would "
+                          "put it in force in place of {}",
+                          error.what(), options_.configPath);
+        }
+    }
+    fileLayer_ = {config, std::move(result.text), options_.configPath, false};
+    putLayersInForce();
     spdlog::info("configuration reloaded: {} role(s), table {}", config.roles.size(), config.daemon.tableName);
-    scheduleReconcile(ReconcileTrigger::policy);
     return std::nullopt;
+}
+
+void Daemon::putLayersInForce()
+{
+    const Config &config = layers_.effective();
+    setLogLevel(options_.logLevelOverride.empty() ? config.daemon.logLevel : options_.logLevelOverride);
+    if (config.daemon.table != kernel_.table())
+        switchTable(config.daemon.table);
+    setPolicyConfig();
+    scheduleReconcile(ReconcileTrigger::policy);
+}
+
+void Daemon::switchTable(uint32_t table)
+{
+    // Our routes in the old table would be nobody's once we stop watching it.
+    policy_.removeOwnRoutes(kernel_, writer_);
+    kernel_.setTable(table);
+    kernelWatch_.readAllSoon();
+}
+
+PolicySnapshot Daemon::snapshot() const
+{
+    return {layers_.fileConfig(), fileLayer_.text, fileLayer_.source, layers_.overrides(), policy_.learnedGateways()};
+}
+
+bool Daemon::rollBackTo(const Checkpoint &checkpoint, std::string_view why)
+{
+    try {
+        const PolicySnapshot &snapshot = checkpoint.snapshot;
+        Config before = layers_.effective();
+        bool saved = true;
+        if (auto restored = layers_.restore(snapshot.file, snapshot.overrides);
+            restored.outcome != LayeredConfig::Outcome::applied) {
+            spdlog::error("{}: {}; the rolled-back policy is in force all the same", describeCheckpoint(checkpoint),
+                          restored.message);
+            saved = false;
+        }
+        // When the configuration file no longer says what the checkpoint kept (a reload came after
+        // it), the kept text stays in force in its place, across restarts too, until the next reload.
+        const std::string &directory = snapshot.file.daemon.stateDirectory;
+        bool keep = snapshot.fileText != configFileText_;
+        std::string source = keep ? directory + "/" + std::string(keptConfigFileName) : options_.configPath;
+        try {
+            if (keep)
+                writeKeptConfig(directory, snapshot.fileText, options_.configPath,
+                                describeCheckpoint(checkpoint) + " was rolled back at " + utcText(checkpoints_.now()));
+            else
+                removeKeptConfig(directory);
+        } catch (const std::exception &error) {
+            spdlog::error("{}: {}; {}", describeCheckpoint(checkpoint), error.what(),
+                          keep ? "a restart would put " + options_.configPath + " in force again"
+                               : "a restart would put the configuration kept earlier in force");
+            saved = false;
+        }
+        fileLayer_ = {snapshot.file, snapshot.fileText, source, keep};
+        policy_.adoptLearnedGateways(snapshot.learned);
+        spdlog::warn("{} rolled back, {}: {}{}", describeCheckpoint(checkpoint), why,
+                     describePolicyDifference(before, layers_.effective()),
+                     keep ? "; " + options_.configPath + " is not in force: the configuration before it, kept in " +
+                                source + ", is until the next reload"
+                          : "");
+        if (running_)
+            putLayersInForce(); // at start, the constructor and run() do
+        if (bus_)
+            bus_->checkpointRolledBack(checkpoint.id);
+        return saved;
+    } catch (const std::exception &error) {
+        spdlog::error("{}: rollback failed: {}", describeCheckpoint(checkpoint), error.what());
+        return false;
+    }
 }
 
 void Daemon::setPolicyConfig()

@@ -11,6 +11,8 @@
 #include "broker/account_cache.hpp"
 #include "broker/broker_server.hpp"
 #include "bus/bus_service.hpp"
+#include "checkpoint/checkpoints.hpp"
+#include "checkpoint/kept_config.hpp"
 #include "config/config.hpp"
 #include "egress/egress_guard.hpp"
 #include "core/backoff.hpp"
@@ -39,7 +41,8 @@ struct DaemonOptions {
 
 class Daemon {
 public:
-    Daemon(DaemonOptions options, Config config);
+    // configText: the configuration file as read (checkpoints keep it).
+    Daemon(DaemonOptions options, Config config, std::string configText);
     ~Daemon();
     Daemon(const Daemon &) = delete;
     Daemon &operator=(const Daemon &) = delete;
@@ -53,6 +56,14 @@ private:
     void runReconcile();
     // Reads the configuration file again (SIGHUP, D-Bus Reload); what was wrong when it was refused.
     std::optional<std::string> reload(std::string_view trigger);
+    // Puts layers_.effective() in force after a change of the file's layer (reload, rollback): the
+    // table, the policy, a reconcile.
+    void putLayersInForce();
+    // Our routes leave the table we watched; the new one is read.
+    void switchTable(uint32_t table);
+    // The snapshot a checkpoint keeps, and the rollback to one (Checkpoints::Hooks).
+    PolicySnapshot snapshot() const;
+    bool rollBackTo(const Checkpoint &checkpoint, std::string_view why);
     void stop();
     // The end of stop(): once no pin request waits for systemd any more (or after a while).
     void exitWhenPinsAnswered();
@@ -67,7 +78,9 @@ private:
     void healthChanged();
 
     DaemonOptions options_;
-    LayeredConfig layers_; // the file plus the runtime changes made over D-Bus
+    FileLayer fileLayer_;        // the file's layer in force: the configuration file's or a kept copy
+    std::string configFileText_; // what the configuration file held when it was last read
+    LayeredConfig layers_;       // the file's layer plus the runtime changes made over D-Bus
     RoutePolicy policy_;
     RulePolicy rules_; // return routing's policy rules
     KernelState kernel_;
@@ -87,6 +100,7 @@ private:
     SocketBroker broker_;
     KernelPinning pinning_; // answers the broker's pin requests
     HealthMonitor health_;  // timers and sockets only for roles with [role.NAME.health]
+    Checkpoints checkpoints_; // before bus_, which acts on it
     std::unique_ptr<BrokerServer> brokerServer_;
     std::unique_ptr<BusService> bus_;
     std::string ownedSocketPath_;
@@ -99,6 +113,7 @@ private:
     std::vector<EventSourcePtr> signalSources_;
     EventSourcePtr exitTimer_; // while stop() waits for pin requests
     bool stopping_ = false;
+    bool running_ = false; // run() has read the kernel: changes of policy go to it at once
 
     ReconcileTrigger pendingTrigger_ = ReconcileTrigger::kernel;
 };

@@ -50,7 +50,7 @@ int main(int argc, char **argv)
         ifpin::setLogLevel(result.config->daemon.logLevel);
 
     try {
-        ifpin::Daemon daemon({configPath, receiveBuffer, logLevel}, *result.config);
+        ifpin::Daemon daemon({configPath, receiveBuffer, logLevel}, *result.config, std::move(result.text));
         return daemon.run();
     } catch (const std::exception &error) {
         spdlog::critical("ifpind failed: {}", error.what());

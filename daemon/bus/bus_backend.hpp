@@ -9,6 +9,7 @@
 
 #include "broker/access_policy.hpp"
 #include "broker/socket_broker.hpp"
+#include "checkpoint/checkpoints.hpp"
 #include "config/layered_config.hpp"
 #include "egress/egress_guard.hpp"
 #include "health/health_monitor.hpp"
@@ -24,6 +25,8 @@ inline constexpr const char *managerPath = "/org/ifpin1";
 
 // /org/ifpin1/role/NAME, NAME escaped as sd_bus_path_encode() does.
 std::string rolePath(std::string_view role);
+// /org/ifpin1/checkpoint/ID.
+std::string checkpointPath(uint64_t id);
 
 // What the objects act on: the daemon's parts, by reference, and the daemon's own paths for
 // putting a change in force.
@@ -41,6 +44,8 @@ struct BusBackend {
     // As SIGHUP: reads the configuration file again; what was wrong when the new file was refused.
     std::function<std::optional<std::string>()> reload;
     const RulePolicy &rules; // return routing's rules in place, per role
+    // The open checkpoint; creating, confirming and rolling back go through it.
+    Checkpoints &checkpoints;
 };
 
 } // namespace ifpin

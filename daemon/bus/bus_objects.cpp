@@ -36,6 +36,7 @@ void BusObjects::refresh()
             found->second->emitChanges();
         }
     }
+    manager_->syncCheckpoint();
 }
 
 } // namespace ifpin

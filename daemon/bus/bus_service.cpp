@@ -75,6 +75,20 @@ BusService::BusService(EventLoop &loop, BusBackend backend)
     // A flood of D-Bus calls waits behind the kernel's events and the broker's clients.
     processSource_->setPriority(busPriority);
     reconnectTimer_ = loop_.addTimer([this] { connect(); });
+    checkpointSource_ = loop_.addDefer([this] {
+        std::vector<uint64_t> rolledBack = std::move(pendingRolledBack_);
+        pendingRolledBack_.clear();
+        if (!connection_)
+            return;
+        try {
+            for (uint64_t id : rolledBack)
+                objects_->checkpointRolledBack(id);
+            objects_->checkpointChanged();
+            watch(); // what did not fit the socket waits for EPOLLOUT
+        } catch (const std::exception &error) {
+            disconnect(error.what());
+        }
+    });
 }
 
 BusService::~BusService()
@@ -201,6 +215,19 @@ void BusService::watch()
         uint64_t now = monotonicMicroseconds();
         timeoutTimer_->armIn(std::chrono::microseconds(data.timeout_usec > now ? data.timeout_usec - now : 0));
     }
+}
+
+void BusService::checkpointChanged()
+{
+    checkpointSource_->triggerOnce();
+}
+
+void BusService::checkpointRolledBack(uint64_t id)
+{
+    if (!connection_)
+        return;
+    pendingRolledBack_.push_back(id);
+    checkpointSource_->triggerOnce();
 }
 
 void BusService::policyApplied()

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "bus/bus_authorizer.hpp"
 #include "bus/bus_objects.hpp"
@@ -33,6 +34,11 @@ public:
     void start();
     // After each reconcile: role objects follow the roles, changed properties are signalled.
     void policyApplied();
+    // A checkpoint opened, closed or moved its deadline: its object follows, soon after (from the
+    // loop, outside the method call that closed it, whose object it removes).
+    void checkpointChanged();
+    // Emits CheckpointRolledBack soon after, from the loop (nothing while there is no bus).
+    void checkpointRolledBack(uint64_t id);
 
 private:
     void connect();
@@ -58,6 +64,8 @@ private:
     EventSourcePtr timeoutTimer_;  // sd-bus's own deadline (pending replies, queued messages)
     EventSourcePtr processSource_; // defer: more to process after a capped round or an outside send
     EventSourcePtr reconnectTimer_;
+    EventSourcePtr checkpointSource_; // defer: the checkpoint object follows the open checkpoint
+    std::vector<uint64_t> pendingRolledBack_; // CheckpointRolledBack to emit from checkpointSource_
     Backoff reconnectBackoff_;
     bool everConnected_ = false;
     bool failureReported_ = false;

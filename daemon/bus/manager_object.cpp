@@ -28,11 +28,69 @@ ManagerObject::ManagerObject(sdbus::IConnection &connection, BusContext &context
     : AdaptorInterfaces(connection, managerPath), context_(context), backend_(context.backend)
 {
     registerAdaptor();
+    // A checkpoint open at start, or while the bus was away, is there from the first call on.
+    if (const auto &open = backend_.checkpoints.open())
+        checkpoint_ = std::make_unique<CheckpointObject>(getObject().getConnection(), context_, *open);
 }
 
 ManagerObject::~ManagerObject()
 {
+    checkpoint_.reset();
     unregisterAdaptor();
+}
+
+void ManagerObject::syncCheckpoint()
+{
+    const auto &open = backend_.checkpoints.open();
+    const std::vector<std::string> checkpointInterface{org::ifpin1::Checkpoint_adaptor::INTERFACE_NAME};
+    bool pathChanged = false;
+    if (checkpoint_ && (!open || open->id != checkpoint_->id())) {
+        // Emitted while the object is still registered: sd-bus checks the interfaces it names.
+        checkpoint_->emitInterfacesRemovedSignal(checkpointInterface);
+        checkpoint_.reset();
+        pathChanged = true;
+    }
+    if (open && !checkpoint_) {
+        checkpoint_ = std::make_unique<CheckpointObject>(getObject().getConnection(), context_, *open);
+        checkpoint_->emitInterfacesAddedSignal(checkpointInterface);
+        pathChanged = true;
+    } else if (checkpoint_) {
+        checkpoint_->emitChanges();
+    }
+    if (pathChanged)
+        getObject().emitPropertiesChangedSignal(org::ifpin1::Manager_adaptor::INTERFACE_NAME, {"Checkpoint"});
+}
+
+void ManagerObject::CheckpointCreate(sdbus::Result<sdbus::ObjectPath> &&result, uint32_t timeout_s)
+{
+    guarded("CheckpointCreate", [&] {
+        const sdbus::Message *message = getObject().getCurrentlyProcessedMessage();
+        if (!message)
+            throw sdbus::Error(errorAccessDenied, "no message is being processed");
+        auto reply = shared(std::move(result));
+        // The manager lives as long as the connection, which the authoriser's pending calls need too.
+        ManagerObject *self = this;
+        BusContext &context = context_;
+        context.authorizer.authorizeChange(
+            senderOf(*message), allowsInteraction(*message), "CheckpointCreate", "",
+            [self, &context, reply, timeout_s](const Authorization &authorization) {
+                replyGuarded(*reply, "CheckpointCreate", [&] {
+                    requireGranted(authorization, context, "CheckpointCreate");
+                    if (!authorization.caller)
+                        throw sdbus::Error(errorFailed, "the caller's credentials are unknown");
+                    throwUnlessDone(context.backend.checkpoints.create(timeout_s, authorization.caller->uid));
+                    // The object is there before its path is returned.
+                    self->syncCheckpoint();
+                    reply->returnResults(sdbus::ObjectPath(checkpointPath(context.backend.checkpoints.open()->id)));
+                });
+            });
+    });
+}
+
+sdbus::ObjectPath ManagerObject::Checkpoint()
+{
+    const auto &open = backend_.checkpoints.open();
+    return sdbus::ObjectPath(open ? checkpointPath(open->id) : "/");
 }
 
 std::vector<sdbus::Struct<std::string, sdbus::ObjectPath>> ManagerObject::ListRoles()

@@ -27,6 +27,10 @@ inline constexpr const char *errorBusy = "org.ifpin1.Error.Busy";
 // The standard name for "allow interactive authorization and call again" (sd-bus, polkit clients).
 inline constexpr const char *errorInteractiveAuthorizationRequired =
     "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired";
+inline constexpr const char *errorCheckpointExists = "org.ifpin1.Error.CheckpointExists";
+// The bus's own name for an object that is not there: a checkpoint confirmed or rolled back a moment
+// ago, whose object is removed once the call that closed it has returned.
+inline constexpr const char *errorUnknownObject = "org.freedesktop.DBus.Error.UnknownObject";
 
 // What the objects act on: the daemon's parts, the authoriser, and the log of refusals (a caller can
 // repeat a refused call at will: rate-limited).
