@@ -337,18 +337,18 @@ ConfigResult parseConfig(std::string_view text, std::string_view sourceName, con
         // toml++ would complain about a control character; saying "not text" is more helpful.
         if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
             errors.add(lineAtOffset(text, nul), "", "contains a NUL byte; expected a text file");
-            return {std::nullopt, errors.take()};
+            return {std::nullopt, errors.take(), {}};
         }
         // An empty file is what a write cut short leaves (a full disk, a crashed editor, `>` instead
         // of `>>`). Taken as "no roles" at a reload it would remove every route ifpind manages.
         if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
             errors.add(0, "", "the file is empty; a configuration that manages nothing says so in a comment");
-            return {std::nullopt, errors.take()};
+            return {std::nullopt, errors.take(), {}};
         }
         toml::table root = toml::parse(text, sourceName);
         Config config = parseDocument(root, tables, errors);
         if (errors.empty())
-            return {std::move(config), {}};
+            return {std::move(config), {}, {}};
     } catch (const toml::parse_error &error) {
         errors.add(error.source().begin.line, "", escaped(error.description())); // may quote the file
     } catch (const std::exception &error) {
@@ -356,7 +356,7 @@ ConfigResult parseConfig(std::string_view text, std::string_view sourceName, con
     } catch (...) {
         errors.add(0, "", "cannot parse: unknown failure");
     }
-    return {std::nullopt, errors.take()};
+    return {std::nullopt, errors.take(), {}};
 }
 
 ConfigResult loadConfigFile(const std::string &path, const RoutingTableNames &tables)
@@ -367,13 +367,13 @@ ConfigResult loadConfigFile(const std::string &path, const RoutingTableNames &ta
             result.text = std::move(*text);
             return result;
         }
-        return {std::nullopt, {ConfigError{path, 0, "", "cannot read " + path + ": No such file or directory"}}};
+        return {std::nullopt, {ConfigError{path, 0, "", "cannot read " + path + ": No such file or directory"}}, {}};
     } catch (const FileReadError &error) {
         // The error's line names the file already.
         bool tooLarge = error.kind() == FileReadError::Kind::tooLarge;
-        return {std::nullopt, {ConfigError{path, 0, "", tooLarge ? error.reason() : error.what()}}};
+        return {std::nullopt, {ConfigError{path, 0, "", tooLarge ? error.reason() : error.what()}}, {}};
     } catch (const std::exception &error) {
-        return {std::nullopt, {ConfigError{path, 0, "", std::string("cannot read: ") + error.what()}}};
+        return {std::nullopt, {ConfigError{path, 0, "", std::string("cannot read: ") + error.what()}}, {}};
     }
 }
 
