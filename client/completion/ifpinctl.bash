@@ -6,7 +6,7 @@
 # `ifpinctl exec ROLE --`. Uses nothing from bash-completion itself, so it also works sourced alone;
 # when bash-completion is loaded, exec's command is completed by its _command_offset.
 
-_ifpinctl_commands="exec status metrics monitor set-metric set-interface set-gateway reset reload"
+_ifpinctl_commands="exec status metrics monitor set-metric set-interface set-gateway reset reload confirm rollback"
 
 # The roles of the running ifpind, by the ifpinctl being completed (a path typed, or the one in PATH).
 _ifpinctl_roles() {
@@ -35,7 +35,7 @@ _ifpinctl() {
   COMPREPLY=()
 
   # The command is the first word that is not an option; its arguments are the words after it
-  # that are not options ("--output PATH" counts as one option).
+  # that are not options ("--output PATH" and "--confirm-within DURATION" count as one option).
   local command="" i word dashdash=0
   local -a arguments=()
   for ((i = 1; i < COMP_CWORD; i++)); do
@@ -45,7 +45,7 @@ _ifpinctl() {
     elif [[ $command == exec && $word == -- ]]; then
       dashdash=$i
       break
-    elif [[ $word == --output ]]; then
+    elif [[ $word == --output || $word == --confirm-within ]]; then
       ((i++))
     elif [[ $word != -* ]]; then
       arguments+=("$word")
@@ -72,6 +72,10 @@ _ifpinctl() {
     return 0
   fi
 
+  if [[ $prev == --confirm-within ]]; then # a duration: nothing to offer
+    return 0
+  fi
+
   if [[ $prev == --output && $command == metrics ]]; then
     mapfile -t COMPREPLY < <(compgen -f -- "$_ifpinctl_cur")
     return 0
@@ -82,6 +86,7 @@ _ifpinctl() {
       status | monitor) _ifpinctl_reply "--json --help" ;;
       metrics) _ifpinctl_reply "--output --help" ;;
       exec) _ifpinctl_reply "-- --help" ;;
+      set-metric | set-interface | set-gateway | reset | reload) _ifpinctl_reply "--confirm-within --help" ;;
       *) _ifpinctl_reply "--help" ;;
     esac
     return 0

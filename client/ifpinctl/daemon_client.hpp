@@ -24,6 +24,10 @@ class ManagerProxy final : public sdbus::ProxyInterfaces<org::ifpin1::Manager_pr
 public:
     explicit ManagerProxy(sdbus::IConnection &connection) : ProxyInterfaces(connection, busName, managerPath) {}
     ~ManagerProxy() = default;
+
+private:
+    // Never called: this proxy is not registered for signals (ifpinctl monitor matches it itself).
+    void onCheckpointRolledBack(const sdbus::ObjectPath &) override {}
 };
 
 class RoleProxy final : public sdbus::ProxyInterfaces<org::ifpin1::Role_proxy> {

@@ -32,6 +32,8 @@ int main(int argc, char **argv)
         addSetGatewayCommand(app),
         addResetCommand(app),
         addReloadCommand(app),
+        addConfirmCommand(app),
+        addRollbackCommand(app),
         addMetricsCommand(app),
         addMonitorCommand(app),
         addCompleteCommand(app),

@@ -1,6 +1,6 @@
 // ifpinctl monitor: see monitor_command.hpp. The bus side: a proxy per role object for its
 // PropertiesChanged, one on /org/ifpin1 for roles added and removed (org.freedesktop.DBus.ObjectManager)
-// and a match on NameOwnerChanged of org.ifpin1, all on one connection processed from a poll loop
+// a match on CheckpointRolledBack of the manager and one on NameOwnerChanged of org.ifpin1, all on one connection processed from a poll loop
 // that also waits on a signalfd for SIGINT and SIGTERM.
 #include "monitor_command.hpp"
 
@@ -95,6 +95,15 @@ public:
                                          "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" +
                                              std::string(busName) + "'",
                                          [this](sdbus::Message &message) { nameOwnerChanged(message); });
+        rolledBackWatch_ = connection.addMatch("type='signal',sender='" + std::string(busName) + "',path='" +
+                                                   std::string(managerPath) +
+                                                   "',interface='org.ifpin1.Manager',member='CheckpointRolledBack'",
+                                               [this](sdbus::Message &message) {
+                                                   sdbus::ObjectPath path;
+                                                   message >> path;
+                                                   print(checkpointRolledBackEvent(std::chrono::system_clock::now(),
+                                                                                   path));
+                                               });
         objects_ = std::make_unique<ObjectsWatch>(
             connection, [this](const std::string &path, const PropertyMap &p) { roleAdded(path, p); },
             [this](const std::string &path) { roleRemoved(path); });
@@ -182,6 +191,7 @@ private:
     DaemonClient &client_;
     bool json_;
     sdbus::Slot nameWatch_;
+    sdbus::Slot rolledBackWatch_;
     std::unique_ptr<ObjectsWatch> objects_;
     std::map<std::string, Role> roles_; // by object path
     std::vector<std::unique_ptr<RoleWatch>> removed_;

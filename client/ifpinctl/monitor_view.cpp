@@ -251,6 +251,16 @@ MonitorEvent daemonGoneEvent(EventTime time)
             "ifpind went away: org.ifpin1 has no owner on the system bus any more"};
 }
 
+MonitorEvent checkpointRolledBackEvent(EventTime time, const std::string &path)
+{
+    const std::string prefix = "/org/ifpin1/checkpoint/";
+    std::string name = path.rfind(prefix, 0) == 0 ? path.substr(prefix.size()) : path;
+    MonitorEvent event{time, "checkpoint-rolled-back", "", "", nullptr, nullptr, nullptr,
+                       "checkpoint " + name + " rolled back: the policy before it is in force"};
+    event.checkpoint = path;
+    return event;
+}
+
 std::string timestampText(EventTime time)
 {
     auto seconds = std::chrono::floor<std::chrono::seconds>(time);
@@ -290,6 +300,8 @@ std::string eventJsonLine(const MonitorEvent &event)
     }
     if (!event.properties.is_null())
         out["properties"] = event.properties;
+    if (!event.checkpoint.empty())
+        out["checkpoint"] = event.checkpoint;
     // D-Bus strings are UTF-8 already (sd-bus refuses others); should a byte that is not get here, it
     // is replaced rather than thrown on, which would end the monitor.
     return out.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";

@@ -25,15 +25,16 @@ using EventTime = std::chrono::system_clock::time_point;
 struct MonitorEvent {
     EventTime time;
     // route-restored, state, link, route, gateway, interface, metric, outranked, pinning, health,
-    // demoted, changed (a property
-    // without an entry in the table), role-added, role-removed, daemon-gone.
+    // demoted, changed (a property without an entry in the table), role-added, role-removed,
+    // checkpoint-rolled-back, daemon-gone.
     std::string event;
-    std::string role;          // empty for daemon-gone
+    std::string role;          // empty for daemon-gone and checkpoint-rolled-back
     std::string property;      // the D-Bus property of a property event; empty otherwise
     nlohmann::json before;     // its value before (null when not known)
     nlohmann::json after;      // and now
     nlohmann::json properties; // role-added: every property of the new role (null otherwise)
     std::string message;       // for people, without the time and the role
+    std::string checkpoint{};  // checkpoint-rolled-back: the checkpoint's object path
 };
 
 // A D-Bus value as JSON: strings, booleans, numbers and arrays of strings as themselves; a value of
@@ -48,14 +49,16 @@ std::vector<MonitorEvent> propertyEvents(EventTime time, const std::string &role
 MonitorEvent roleAddedEvent(EventTime time, const std::string &role, const PropertyMap &properties);
 MonitorEvent roleRemovedEvent(EventTime time, const std::string &role);
 MonitorEvent daemonGoneEvent(EventTime time);
+// CheckpointRolledBack of the manager: "checkpoint 3 rolled back: the policy before it is in force".
+MonitorEvent checkpointRolledBackEvent(EventTime time, const std::string &path);
 
 // time as RFC 3339 in local time with milliseconds: 2025-05-01T12:00:00.250+02:00.
 std::string timestampText(EventTime time);
 // "TIME ROLE: MESSAGE\n" ("TIME MESSAGE\n" without a role); control characters from the daemon are
 // shown as \xNN, so an event is always one line.
 std::string eventLine(const MonitorEvent &event);
-// One JSON object and a newline: time, event, message, and role, property, old, new, properties
-// where the event has them; keys in alphabetical order.
+// One JSON object and a newline: time, event, message, and role, property, old, new, properties,
+// checkpoint where the event has them; keys in alphabetical order.
 std::string eventJsonLine(const MonitorEvent &event);
 
 } // namespace ifpinctl

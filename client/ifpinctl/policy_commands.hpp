@@ -1,5 +1,6 @@
 // ifpinctl's commands that change ifpind's policy over D-Bus, one file each: set-metric,
-// set-interface, set-gateway, reset and reload. Root or the daemon's admin_group only (the daemon
+// set-interface, set-gateway, reset and reload, each with --confirm-within (a checkpoint first), and
+// confirm and rollback of the open checkpoint. Root or the daemon's admin_group only (the daemon
 // decides); a change is saved by the daemon and survives its restart (docs/configuration.md).
 #pragma once
 
@@ -12,5 +13,7 @@ Subcommand addSetInterfaceCommand(CLI::App &parent); // set-interface ROLE IFNAM
 Subcommand addSetGatewayCommand(CLI::App &parent);   // set-gateway ROLE inet|inet6 ADDR|""|learn
 Subcommand addResetCommand(CLI::App &parent);        // reset ROLE
 Subcommand addReloadCommand(CLI::App &parent);       // reload
+Subcommand addConfirmCommand(CLI::App &parent);      // confirm
+Subcommand addRollbackCommand(CLI::App &parent);     // rollback
 
 } // namespace ifpinctl

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <memory>
 
+#include "checkpoint_client.hpp"
 #include "daemon_client.hpp"
 #include "policy_commands.hpp"
 
@@ -9,13 +10,21 @@ namespace ifpinctl {
 
 Subcommand addResetCommand(CLI::App &parent)
 {
-    auto role = std::make_shared<std::string>();
+    struct ResetOptions {
+        std::string role;
+        uint32_t confirmWithin = 0; // seconds; 0: no checkpoint
+    };
+    auto options = std::make_shared<ResetOptions>();
     CLI::App *app = parent.add_subcommand("reset", "Drop a role's runtime changes: the configuration file applies");
-    app->add_option("role", *role, "The role (e.g. mgmt)")->required();
-    return {app, [role] {
+    app->add_option("role", options->role, "The role (e.g. mgmt)")->required();
+    addConfirmWithinOption(*app, options->confirmWithin);
+    return {app, [options] {
                 return withDaemon("reset", [&](DaemonClient &client) {
-                    client.role(*role)->Reset();
-                    std::cout << "role " << *role << ": runtime changes dropped\n";
+                    auto role = client.role(options->role);
+                    changeUnderCheckpoint(client, options->confirmWithin, [&] {
+                        role->Reset();
+                        std::cout << "role " << options->role << ": runtime changes dropped\n";
+                    });
                     return exitOk;
                 });
             }};

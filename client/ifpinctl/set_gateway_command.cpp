@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "checkpoint_client.hpp"
 #include "daemon_client.hpp"
 #include "policy_commands.hpp"
 
@@ -12,6 +13,7 @@ namespace {
 
 struct SetGatewayOptions {
     std::string role;
+    uint32_t confirmWithin = 0; // seconds; 0: no checkpoint
     std::string family;
     std::string address;
 };
@@ -28,12 +30,16 @@ Subcommand addSetGatewayCommand(CLI::App &parent)
         ->check(CLI::IsMember({"inet", "inet6"}));
     app->add_option("address", options->address, "The gateway, or \"\" or learn to learn it from the interface")
         ->required();
+    addConfirmWithinOption(*app, options->confirmWithin);
     return {app, [options] {
                 return withDaemon("set-gateway", [&](DaemonClient &client) {
-                    client.role(options->role)->SetGateway(options->family, options->address);
-                    bool learn = options->address.empty() || options->address == "learn";
-                    std::cout << "role " << options->role << ": " << options->family << " gateway "
-                              << (learn ? "learned from the interface" : options->address) << '\n';
+                    auto role = client.role(options->role);
+                    changeUnderCheckpoint(client, options->confirmWithin, [&] {
+                        role->SetGateway(options->family, options->address);
+                        bool learn = options->address.empty() || options->address == "learn";
+                        std::cout << "role " << options->role << ": " << options->family << " gateway "
+                                  << (learn ? "learned from the interface" : options->address) << '\n';
+                    });
                     return exitOk;
                 });
             }};

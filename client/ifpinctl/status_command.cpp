@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "checkpoint_client.hpp"
 #include "daemon_client.hpp"
 #include "status_view.hpp"
 
@@ -31,10 +32,18 @@ int runStatus(const StatusOptions &options)
                 views.push_back(roleViewFrom(entry.name, proxy->allProperties(), warnings));
             }
         }
-        if (options.json)
-            std::cout << statusJsonText(views, client.manager().Version());
-        else
+        // The open checkpoint after the roles: a table line, or "checkpoint" in JSON (only when open).
+        auto checkpoint = openCheckpoint(client);
+        if (options.json) {
+            nlohmann::json status = statusJson(views, client.manager().Version());
+            if (checkpoint)
+                status["checkpoint"] = checkpointJson(*checkpoint, realtimeNow());
+            std::cout << status.dump(2) << '\n';
+        } else {
             std::cout << statusTable(views);
+            if (checkpoint)
+                std::cout << checkpointLine(*checkpoint, realtimeNow());
+        }
         return exitOk;
     });
 }

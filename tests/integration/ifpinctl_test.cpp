@@ -264,13 +264,19 @@ TEST_F(Ifpinctl, BashCompletion)
     const std::string ifpinctlPath = requiredEnv("IFPINCTL");
 
     EXPECT_EQ(words(complete({"ifpinctl", ""})),
-              "exec\nstatus\nmetrics\nmonitor\nset-metric\nset-interface\nset-gateway\nreset\nreload\n");
+              "exec\nstatus\nmetrics\nmonitor\nset-metric\nset-interface\nset-gateway\nreset\nreload\nconfirm\n"
+              "rollback\n");
     EXPECT_EQ(words(complete({"ifpinctl", "mo"})), "monitor\n");
     EXPECT_EQ(words(complete({"ifpinctl", "set-"})), "set-metric\nset-interface\nset-gateway\n");
     EXPECT_EQ(words(complete({"ifpinctl", "--v"})), "--version\n");
     EXPECT_EQ(words(complete({"ifpinctl", "status", "--"})), "--json\n--help\n");
     EXPECT_EQ(words(complete({"ifpinctl", "metrics", "--o"})), "--output\n");
     EXPECT_EQ(words(complete({"ifpinctl", "set-gateway", "mgmt", "i"})), "inet\ninet6\n");
+    EXPECT_EQ(words(complete({"ifpinctl", "set-metric", "--c"})), "--confirm-within\n");
+    EXPECT_EQ(words(complete({"ifpinctl", "reload", "--"})), "--confirm-within\n--help\n");
+    EXPECT_EQ(words(complete({"ifpinctl", "set-metric", "--confirm-within", ""})), "\n") << "a duration is not completed";
+    EXPECT_EQ(words(complete({"ifpinctl", "set-gateway", "--confirm-within", "2s", "mgmt", "i"})), "inet\ninet6\n")
+        << "the duration is not an argument";
     EXPECT_EQ(words(complete({"ifpinctl", "set-interface", "mgmt", "m"})), "media0\nmgmt0\n");
     EXPECT_EQ(words(complete({"ifpinctl", "exec", "mgmt", ""})), "--\n");
     // Without ifpind: no role names, and not a word on standard error.

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "checkpoint_view.hpp"
 #include "metrics_view.hpp"
 #include "monitor_view.hpp"
 #include "status_view.hpp"
@@ -236,6 +237,23 @@ TEST_F(DbusApiExamplesInUtc, TheMonitorJsonIsWhatIfpinctlPrints)
     std::string printed = eventJsonLine(events.at(0)) + eventJsonLine(events.at(1));
     EXPECT_EQ(blockAfter(readPage(), "`ifpinctl monitor --json` prints the same events"), printed)
         << "docs/dbus-api.md's monitor JSON should be:\n" << printed;
+}
+
+// The page's checkpoint examples: checkpoint 3, opened by root with 5 minutes, 4 min 12 s left.
+TEST_F(DbusApiExamplesInUtc, TheCheckpointLinesAreWhatIfpinctlPrints)
+{
+    constexpr uint64_t deadline = 1746093900ull * 1000000; // 2025-05-01T10:05:00Z
+    CheckpointView checkpoint{"/org/ifpin1/checkpoint/3", deadline, 0};
+    std::string printed = "role mgmt: metric 500\n" + checkpointLine(checkpoint, deadline - 300ull * 1000000);
+    EXPECT_EQ(blockAfter(readPage(), "`ifpinctl set-metric mgmt 500 --confirm-within 5min` prints"), printed)
+        << "docs/dbus-api.md's lines should be:\n" << printed;
+    std::string json = checkpointJson(checkpoint, deadline - 252ull * 1000000).dump(2) + "\n";
+    EXPECT_EQ(blockAfter(readPage(), "while a checkpoint is open, `ifpinctl status --json` has"), json)
+        << "docs/dbus-api.md's JSON should be:\n" << json;
+    std::string rolledBack = eventLine(checkpointRolledBackEvent(EventTime(std::chrono::seconds(1746093900)),
+                                                                 "/org/ifpin1/checkpoint/3"));
+    EXPECT_EQ(blockAfter(readPage(), "`ifpinctl monitor` prints a rollback as"), rolledBack)
+        << "docs/dbus-api.md's monitor line should be:\n" << rolledBack;
 }
 
 } // namespace
