@@ -41,6 +41,55 @@ TEST_F(DbusPolkit, PolkitDecidesByTheRulesFile)
     EXPECT_TRUE(memberReload.ok()) << memberReload.describe();
 }
 
+// The checkpoint methods (issue #17) are mutating methods like the others: polkit's change-policy,
+// with the method as detail, decides each one, and the caller before the checkpoint.
+TEST_F(DbusPolkit, PolkitDecidesTheCheckpointMethods)
+{
+    ASSERT_TRUE(startInBusNamespace());
+    ASSERT_TRUE(mgmtRoutesBecome(1000));
+    auto manager = [&](const Caller &caller, std::vector<std::string> args) {
+        std::vector<std::string> argv{"--allow-interactive-authorization=no", "call", "org.ifpin1", "/org/ifpin1",
+                                      "org.ifpin1.Manager"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return bus().busctl(argv, caller);
+    };
+    auto checkpoint = [&](const Caller &caller, std::vector<std::string> args) {
+        std::vector<std::string> argv{"--allow-interactive-authorization=no", "call", "org.ifpin1",
+                                      "/org/ifpin1/checkpoint/1", "org.ifpin1.Checkpoint"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return bus().busctl(argv, caller);
+    };
+
+    auto stranger = manager(Caller::unprivileged(), {"CheckpointCreate", "u", "60"});
+    EXPECT_TRUE(has(stranger.err, "authentication is required")) << stranger.describe();
+    auto processGroup = manager(Caller::admin(), {"CheckpointCreate", "u", "60"});
+    EXPECT_FALSE(processGroup.ok()) << "polkit asks NSS, not the process's groups: " << processGroup.describe();
+
+    auto member = manager(Caller::member(), {"CheckpointCreate", "u", "60"});
+    ASSERT_TRUE(member.ok()) << member.describe();
+    EXPECT_EQ(member.out, "o \"/org/ifpin1/checkpoint/1\"\n");
+    EXPECT_TRUE(has(daemon().log(), "D-Bus: CheckpointCreate by uid 4246")) << daemon().log();
+    EXPECT_TRUE(has(daemon().log(), "authorised by polkit")) << daemon().log();
+    auto creator = bus().busctl({"get-property", "org.ifpin1", "/org/ifpin1/checkpoint/1", "org.ifpin1.Checkpoint",
+                                 "Creator"});
+    EXPECT_EQ(creator.out, "u 4246\n") << creator.describe();
+    ASSERT_TRUE(setMetric(Caller::member(), 500).ok());
+    ASSERT_TRUE(mgmtRoutesBecome(500));
+
+    for (auto args : {std::vector<std::string>{"Confirm"}, std::vector<std::string>{"Rollback"},
+                      std::vector<std::string>{"AdjustTimeout", "u", "1"}}) {
+        auto refused = checkpoint(Caller::unprivileged(), args);
+        EXPECT_TRUE(has(refused.err, "authentication is required")) << args[0] << ": " << refused.describe();
+    }
+    EXPECT_TRUE(holdsFor([&] { return mgmtRoutesAt(500); }, [&] { return describeRoutes(); }, 300ms))
+        << "nothing rolled back, the deadline not moved to 1 s";
+
+    auto rollback = checkpoint(Caller::member(), {"Rollback"});
+    EXPECT_TRUE(rollback.ok()) << rollback.describe();
+    EXPECT_TRUE(mgmtRoutesBecome(1000));
+    EXPECT_TRUE(has(daemon().log(), "D-Bus: Rollback of checkpoint 1 by uid 4246")) << daemon().log();
+}
+
 // A site's own rule decides before ifpin's: polkit can forbid what the group would allow.
 TEST_F(DbusPolkit, ALocalRuleWinsOverTheShippedOne)
 {
