@@ -36,7 +36,9 @@ void BusObjects::refresh()
             found->second->emitChanges();
         }
     }
-    manager_->syncCheckpoint();
+    // Not the checkpoint object: a reconcile may come from inside a Rollback that was authorised at
+    // once (the caller's credentials known), i.e. inside that object's own handler. It follows the
+    // open checkpoint from the loop (checkpointChanged).
 }
 
 } // namespace ifpin

@@ -25,7 +25,8 @@ public:
     // InterfacesAdded or InterfacesRemoved (the manager's ObjectManager), and emits PropertiesChanged
     // for the others. Never call it from inside a method handler.
     void refresh();
-    // A checkpoint opened, closed or moved its deadline. Never from inside a method handler.
+    // A checkpoint opened, closed or moved its deadline: the checkpoint object follows. Never from
+    // inside a method handler (BusService calls it from a defer source).
     void checkpointChanged() { manager_->syncCheckpoint(); }
     // CheckpointRolledBack of the manager.
     void checkpointRolledBack(uint64_t id) { manager_->emitRolledBack(id); }

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -362,6 +363,43 @@ TEST_F(Checkpoint, UnprivilegedCallerIsDeniedAndASecondCheckpointRefused)
     EXPECT_TRUE(rolledBack.ok()) << rolledBack.describe();
     EXPECT_TRUE(eventually([&] { return openCheckpoint() == "o \"/\""; }, [&] { return openCheckpoint(); }));
     EXPECT_TRUE(holdsFor([&] { return mgmtRoutesAt(1000); }, [&] { return describeRoutes(); }, 300ms));
+}
+
+// One connection for every call, as a client library keeps it: the bus driver's record of the caller
+// is known after the first call, so root's Rollback is decided, and the policy rolled back, within
+// the Rollback call's own handler. The checkpoint object that handler belongs to goes only after it
+// has returned; the call is answered and ifpind lives on.
+TEST_F(Checkpoint, RollbackOnTheConnectionThatCreatedTheCheckpoint)
+{
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    ASSERT_TRUE(mgmtRoutesBecome(1000));
+    auto connection = sdbus::createSessionBusConnectionWithAddress(bus().address());
+    // Proxies on that one connection; each call waits for its reply (no event loop thread).
+    std::vector<std::unique_ptr<sdbus::IProxy>> proxies;
+    auto call = [&](const std::string &path, const std::string &interface, const std::string &method,
+                    std::optional<uint32_t> argument = std::nullopt) {
+        proxies.push_back(sdbus::createProxy(*connection, "org.ifpin1", path));
+        auto message = proxies.back()->createMethodCall(interface, method);
+        if (argument)
+            message << *argument;
+        return proxies.back()->callMethod(message, 10000000);
+    };
+
+    sdbus::ObjectPath path;
+    call("/org/ifpin1", "org.ifpin1.Manager", "CheckpointCreate", 60) >> path;
+    call("/org/ifpin1/role/mgmt", "org.ifpin1.Role", "SetMetric", 500);
+    ASSERT_TRUE(mgmtRoutesBecome(500));
+
+    EXPECT_NO_THROW(call(path, "org.ifpin1.Checkpoint", "Rollback"));
+    EXPECT_TRUE(mgmtRoutesBecome(1000));
+    EXPECT_TRUE(eventually([&] { return openCheckpoint() == "o \"/\""; }, [&] { return openCheckpoint(); }));
+    EXPECT_TRUE(eventually([&] { return !bus().busctl({"introspect", "org.ifpin1", path}).ok(); }))
+        << "the checkpoint object stays";
+    // And the same connection goes on: the next checkpoint, confirmed.
+    sdbus::ObjectPath second;
+    ASSERT_NO_THROW(call("/org/ifpin1", "org.ifpin1.Manager", "CheckpointCreate", 60) >> second);
+    EXPECT_NO_THROW(call(second, "org.ifpin1.Checkpoint", "Confirm"));
+    EXPECT_TRUE(daemon().running()) << daemon().log();
 }
 
 TEST_F(Checkpoint, IfpinctlSetMetricConfirmWithinRollsBack)
