@@ -156,6 +156,53 @@ protected:
         return mgmtRoutesAt(1000) && routesOnAre("other0", Family::inet, {}) && routesOnAre("other0", Family::inet6, {});
     }
 
+    // Return routing's rules of ifpind (protocol 241) in one family, in priority order, as
+    // "32002: from 198.51.100.2 lookup 1002".
+    std::vector<std::string> ownRules(Family family)
+    {
+        auto result = lab().shell("ip -N -j -f " + std::string(familyName(family)) + " rule show");
+        std::vector<std::string> out;
+        if (!result.ok())
+            return {"<" + result.describe() + ">"};
+        for (const auto &rule : nlohmann::json::parse(result.out))
+            if (rule.value("protocol", "") == "241")
+                out.push_back(std::to_string(rule.value("priority", 0)) + ": from " + rule.value("src", "all") +
+                              " lookup " + rule.value("table", "?"));
+        return out;
+    }
+    // mgmt's rules (priority 32002, table 1002) from the host's address of family on its interface,
+    // after the main rule and media's.
+    bool mgmtRulesFrom(const std::string &address4, const std::string &address6)
+    {
+        return ownRules(Family::inet) == std::vector<std::string>{"32000: from all lookup 254",
+                                                                 "32001: from 192.0.2.2 lookup 1001",
+                                                                 "32002: from " + address4 + " lookup 1002"} &&
+               ownRules(Family::inet6) == std::vector<std::string>{"32000: from all lookup 254",
+                                                                  "32001: from 2001:db8:1::2 lookup 1001",
+                                                                  "32002: from " + address6 + " lookup 1002"};
+    }
+    // mgmt's reply table 1002: its default routes alone.
+    bool mgmtReplyTableIs(const std::string &dev, const std::string &gateway4, const std::string &gateway6)
+    {
+        auto only = [&](Family family, const std::string &gateway) {
+            auto routes = lab().defaultRoutes(family, "1002");
+            return routes.size() == 1 && routes[0].dev == dev && routes[0].gateway == gateway;
+        };
+        return only(Family::inet, gateway4) && only(Family::inet6, gateway6);
+    }
+    std::string describeRules()
+    {
+        std::string out = "ifpind's rules (inet):";
+        for (const auto &rule : ownRules(Family::inet))
+            out += "\n  " + rule;
+        out += "\nifpind's rules (inet6):";
+        for (const auto &rule : ownRules(Family::inet6))
+            out += "\n  " + rule;
+        out += "\ntable 1002:" + describe(lab().defaultRoutes(Family::inet, "1002")) +
+               describe(lab().defaultRoutes(Family::inet6, "1002"));
+        return out;
+    }
+
     // Waits until condition holds, at most until deadline + 1 s of the wall clock (and 5 s more when
     // the deadline is far); how long after the deadline it first held, in ms (-1: never).
     int64_t heldAfterDeadline(const std::function<bool()> &condition, uint64_t deadline)
@@ -241,6 +288,40 @@ TEST_F(Checkpoint, DeadlinePassedRollsBackSetInterface)
         << daemon().log();
     auto gone = callCheckpoint(path, "Confirm");
     EXPECT_TRUE(has(gone.err, "org.freedesktop.DBus.Error.UnknownObject")) << gone.describe();
+}
+
+// Return routing (#13) follows the policy after each reconcile, so a rollback brings its rules and
+// reply routes back with the role: mgmt moved to other0 took its rules to other0's addresses and its
+// reply table to other0's gateways; at the deadline both are mgmt0's again.
+TEST_F(Checkpoint, DeadlinePassedRollsBackTheReturnRoutingRules)
+{
+    ASSERT_TRUE(startDaemon(standardConfig()));
+    ASSERT_TRUE(mgmtRoutesBecome(1000));
+    ASSERT_TRUE(eventually([&] { return mgmtRulesFrom("198.51.100.2", "2001:db8:2::2") &&
+                                        mgmtReplyTableIs("mgmt0", "198.51.100.1", "2001:db8:2::1"); },
+                           [&] { return describeRules(); }));
+
+    std::string path = createCheckpoint(60);
+    ASSERT_TRUE(callRole("mgmt", "SetGateway", {"ss", "inet", "203.0.113.66"}).ok());
+    ASSERT_TRUE(callRole("mgmt", "SetGateway", {"ss", "inet6", "2001:db8:3::1"}).ok());
+    ASSERT_TRUE(callRole("mgmt", "SetInterface", {"s", "other0"}).ok());
+    ASSERT_TRUE(eventually([&] { return mgmtRulesFrom("203.0.113.65", "2001:db8:3::2") &&
+                                        mgmtReplyTableIs("other0", "203.0.113.66", "2001:db8:3::1"); },
+                           [&] { return describeRules(); }));
+
+    auto adjusted = callCheckpoint(path, "AdjustTimeout", {"uint32:1"});
+    ASSERT_TRUE(adjusted.ok()) << adjusted.describe();
+    uint64_t deadline = deadlineOf(path);
+    int64_t after = heldAfterDeadline(
+        [&] {
+            return mgmtRulesFrom("198.51.100.2", "2001:db8:2::2") &&
+                   mgmtReplyTableIs("mgmt0", "198.51.100.1", "2001:db8:2::1") && mgmtBackOnMgmt0();
+        },
+        deadline);
+    EXPECT_GE(after, 0) << "not rolled back; " << describeRules() << "\n" << describeRoutes();
+    EXPECT_LE(after, 1000) << "rolled back " << after << " ms after the deadline";
+    EXPECT_EQ(roleProperty("mgmt", "Interface"), "s \"mgmt0\"");
+    EXPECT_EQ(runtimeRoles(), nlohmann::json::object()) << readFile(statePath());
 }
 
 TEST_F(Checkpoint, ConfirmKeepsTheChangeAlsoAfterARestart)
