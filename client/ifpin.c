@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "protocol.h"
+#include "ifpin_internal.h"
 
 #define DEFAULT_SOCKET_PATH "/run/ifpind/ifpind.sock"
 enum { reply_timeout_s = 10 };
@@ -36,7 +37,7 @@ enum { reply_timeout_s = 10 };
 static _Thread_local char last_message[IFPIN_MESSAGE_MAX + 160];
 
 /* Records why the call fails and returns -1 with errno set to error. */
-__attribute__((format(printf, 2, 3))) static int fail(int error, const char *format, ...)
+__attribute__((format(printf, 2, 3))) int ifpin_fail(int error, const char *format, ...)
 {
     va_list args;
     va_start(args, format);
@@ -113,7 +114,7 @@ static int check_daemon_peer(int fd, const char *path)
 }
 
 /* A connected SOCK_SEQPACKET socket to the daemon, with send and receive timeouts. */
-static int connect_to_daemon(void)
+int ifpin_connect_to_daemon(void)
 {
     const char *path = secure_getenv("IFPIN_SOCKET");
     if (!path || !*path)
@@ -287,44 +288,60 @@ static int finish_fd(int fd, int domain, int type, int protocol)
     return 0;
 }
 
-/* One connection, one request, one reply. *dropped tells that ifpind hung up without answering. */
-static int request_once(const char *role, int domain, int type, int protocol, int *fds, unsigned count,
-                        int *dropped)
+/* One request and its reply on an open connection. *dropped tells that ifpind hung up without
+ * answering; *status is the reply's status, or -1 when no well-formed reply arrived. */
+int ifpin_exchange(int connection, const char *role, int domain, int type, int protocol, int *fds, unsigned count,
+                   int *dropped, int *status)
 {
     *dropped = 0;
-    int connection = connect_to_daemon();
-    if (connection < 0)
-        return -1;
+    *status = -1;
     int base_type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
     struct ifpin_reply reply;
     size_t received = 0;
     int answered = 0;
-    int status = send_request(connection, role, domain, base_type, protocol, count);
-    if (status == 0) {
-        status = receive_reply(connection, &reply, fds, count, &received, &answered);
+    int result = send_request(connection, role, domain, base_type, protocol, count);
+    if (result == 0) {
+        result = receive_reply(connection, &reply, fds, count, &received, &answered);
     } else if (errno == EPIPE || errno == ECONNRESET) {
         /* ifpind hung up before reading the request (e.g. too many clients), perhaps saying why:
          * its reply is the better error. */
         char send_error[sizeof last_message];
         memcpy(send_error, last_message, sizeof send_error);
         int error = errno;
-        status = receive_reply(connection, &reply, fds, count, &received, &answered);
-        if (status != 0 && !answered) {
+        result = receive_reply(connection, &reply, fds, count, &received, &answered);
+        if (result != 0 && !answered) {
             memcpy(last_message, send_error, sizeof last_message);
             errno = error;
         }
     }
-    for (size_t i = 0; status == 0 && i < count; ++i)
-        status = finish_fd(fds[i], domain, type, protocol);
-    int saved = errno;
-    close(connection);
-    if (status != 0) {
+    if (answered)
+        *status = reply.status;
+    for (size_t i = 0; result == 0 && i < count; ++i)
+        result = finish_fd(fds[i], domain, type, protocol);
+    if (result != 0) {
+        int saved = errno;
         close_all(fds, received < count ? received : count);
         *dropped = !answered && (saved == EPIPE || saved == ECONNRESET);
         errno = saved;
         return -1;
     }
     return (int)count;
+}
+
+/* One connection, one request, one reply. */
+static int request_once(const char *role, int domain, int type, int protocol, int *fds, unsigned count,
+                        int *dropped)
+{
+    *dropped = 0;
+    int connection = ifpin_connect_to_daemon();
+    if (connection < 0)
+        return -1;
+    int status;
+    int result = ifpin_exchange(connection, role, domain, type, protocol, fds, count, dropped, &status);
+    int saved = errno;
+    close(connection);
+    errno = saved;
+    return result;
 }
 
 int ifpin_sockets(const char *role, int domain, int type, int protocol, int *fds, unsigned count)
@@ -337,7 +354,9 @@ int ifpin_sockets(const char *role, int domain, int type, int protocol, int *fds
     enum { attempts = 3 };
     int dropped = 0;
     for (int attempt = 1;; ++attempt) {
-        int result = request_once(role, domain, type, protocol, fds, count, &dropped);
+        int result = ifpin_persistent_enabled()
+                         ? ifpin_persistent_request(role, domain, type, protocol, fds, count, &dropped)
+                         : request_once(role, domain, type, protocol, fds, count, &dropped);
         if (result >= 0 || !dropped || attempt == attempts)
             return result;
     }
@@ -440,7 +459,7 @@ static int check_pinned(const char *role, const char *cgroup)
 static int pin_once(const char *role, int *dropped)
 {
     *dropped = 0;
-    int connection = connect_to_daemon();
+    int connection = ifpin_connect_to_daemon();
     if (connection < 0)
         return -1;
     struct ifpin_reply reply;

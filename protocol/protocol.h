@@ -18,6 +18,9 @@ extern "C" {
 #define IFPIN_MESSAGE_MAX 200           /* reply text, without terminator */
 #define IFPIN_REQUEST_MAX 64            /* bytes: a longer request is refused unread */
 #define IFPIN_REPLY_MAX (16 + IFPIN_MESSAGE_MAX)
+/* Requests ifpind serves on one connection; it answers the next one BUSY and closes. A client that
+ * keeps its connection (libifpin's persistent connection) makes a new one before. */
+#define IFPIN_REQUESTS_PER_CONNECTION 256
 
 /* Request types. A type is added without a version change: an ifpind that does not know a type
  * answers IFPIN_STATUS_BAD_REQUEST and keeps the connection open. */

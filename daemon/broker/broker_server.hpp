@@ -24,7 +24,7 @@ namespace ifpin {
 struct BrokerLimits {
     ClientLimits clients;                 // connections (in all, per uid) and sockets in flight
     size_t acceptBatch = 16;              // accepts per wake-up, so hang-ups are reaped in between
-    size_t maxRequestsPerConnection = 256; // then the connection is closed
+    size_t maxRequestsPerConnection = IFPIN_REQUESTS_PER_CONNECTION; // then it is closed
     std::chrono::milliseconds idleTimeout{5000}; // a connection that says nothing is closed
     std::chrono::milliseconds acceptBackoff{100}; // after EMFILE/ENFILE, before accepting again
     size_t maxUnreadReplyBytes = 32 * 1024;       // replies a client left unread: then it is served no more

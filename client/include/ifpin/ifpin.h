@@ -48,7 +48,8 @@ extern "C" {
  *
  * The daemon is reached at $IFPIN_SOCKET (ignored in set-user-ID programs), else at
  * /run/ifpind/ifpind.sock, and must run as root, or as $IFPIN_DAEMON_UID (a decimal uid; ignored in
- * set-user-ID programs too). Thread-safe; one connection per call. */
+ * set-user-ID programs too). Thread-safe; one connection per call, unless ifpin_keep_connection(1)
+ * (or $IFPIN_KEEP_CONNECTION=1) asked for one connection per process, kept across calls. */
 IFPIN_PUBLIC int ifpin_socket(const char *role, int domain, int type, int protocol);
 
 /* The same for `count` (1..IFPIN_SOCKETS_MAX) sockets in one round trip: on success stores them in
@@ -74,6 +75,16 @@ IFPIN_PUBLIC int ifpin_sockets(const char *role, int domain, int type, int proto
  *   EIO           the move or its check failed
  * ifpin_strerror_last() says why. The process may have been moved even when this fails. */
 IFPIN_PUBLIC int ifpin_pin_process(const char *role);
+
+/* keep != 0: from now on ifpin_socket() and ifpin_sockets() reuse one connection per process
+ * instead of one per call (docs/client.md, "One connection per process"): a child after fork()
+ * makes its own, threads share it under a lock, and one that ifpind closed (its idle timeout, a
+ * restart) is replaced and the request sent again, once. The connection counts against ifpind's
+ * per-uid connection limit for as long as it is open (until ifpind's idle timeout, 5 s). keep == 0
+ * closes it and goes back to one connection per call. Without a call, $IFPIN_KEEP_CONNECTION=1
+ * (ignored in set-user-ID programs) turns it on. ifpin_pin_process() always uses a connection of
+ * its own. Returns 0. Since IFPIN_1.2. */
+IFPIN_PUBLIC int ifpin_keep_connection(int keep);
 
 /* Why the calling thread's last failed call failed: the daemon's message (e.g. "uid 1234 may not
  * use role mgmt (allowed: users root; groups 4242)") or the library's own. "" before any failure.
