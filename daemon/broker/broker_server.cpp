@@ -203,6 +203,8 @@ void BrokerServer::acceptClients()
         Connection &accepted = *connection;
         connections_[fd] = std::move(connection);
         ++connectionsOf_[peer->uid];
+        // One line per connection, at debug: how tests tell that a client reused its connection.
+        spdlog::debug("broker: accepted a connection of {}", peer->describe());
         if (!idleTimer_->armed())
             idleTimer_->armIn(limits_.idleTimeout);
         // A client sends its request right after connecting: it is often there already, and
