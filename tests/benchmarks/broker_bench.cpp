@@ -42,6 +42,7 @@ struct Load {
     int requestsPerClient;
 };
 constexpr Load single1{1, 20000}, single8{8, 3000}, batch1{1, 2000}, batch8{8, 400};
+double scmRightsP50 = 0; // µs, of the 1-client SCM_RIGHTS round trip: the persistent connection's floor
 
 // Runs `request` requestsPerClient times in each of `clients` threads; returns per-request
 // latencies (µs) and the wall time of the whole run.
@@ -246,6 +247,8 @@ void scmRightsBaseline(const std::string &interface)
         }
         close(passed);
         reportRun("broker", "baseline SCM_RIGHTS round trip, " + std::to_string(load.clients) + " client(s)", run, 1);
+        if (load.clients == 1)
+            scmRightsP50 = summarize(run.latencies).p50;
     }
 }
 
@@ -341,6 +344,23 @@ void libifpinRuns(const std::string &ifpind, const std::string &role, const std:
         reportRun(group, "libifpin log=" + label + ", batch 64, " + std::to_string(load.clients) + " client(s)", run,
                   batchSize);
     }
+    // libifpin's persistent connection (ifpin_keep_connection): the 8 clients are threads of one
+    // process, so they share its one connection under the library's lock.
+    ifpin_keep_connection(1);
+    for (const Load &load : {single1, single8}) {
+        auto run = runClients(load, [](int) {}, [&](int) {
+            int fd = ifpin_socket(role.c_str(), AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            if (fd < 0)
+                fail(std::string("ifpin_socket (persistent): ") + ifpin_strerror_last());
+            close(fd);
+        });
+        std::string name = "libifpin log=" + label + " persistent connection, 1 socket, " +
+                           std::to_string(load.clients) + " client(s)";
+        reportRun(group, name, run, 1);
+        if (load.clients == 1 && scmRightsP50 > 0)
+            report(group, name + " p50 / SCM_RIGHTS round trip p50", summarize(run.latencies).p50 / scmRightsP50, "x");
+    }
+    ifpin_keep_connection(0);
     auto stats = readProcessStats(daemon.pid());
     report(group, "ifpind log=" + label + " CPU during the broker runs", stats.cpuSeconds, "s");
     report(group, "ifpind log=" + label + " VmHWM after the broker runs", double(stats.vmHwmKiB) / 1024, "MiB");
