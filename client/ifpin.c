@@ -1,10 +1,11 @@
 /* libifpin: asks ifpind's broker for bound sockets (client/include/ifpin/ifpin.h, docs/client.md).
  *
- * One call is one connection: socket(AF_UNIX, SOCK_SEQPACKET), connect, one request, one reply with
- * the fds in SCM_RIGHTS, close. The peer must be ifpind's uid (SO_PEERCRED: root, or
- * $IFPIN_DAEMON_UID), and everything it sends is checked before an fd is handed out (family, type,
- * protocol, bound to an interface); on any failure every fd that arrived is closed. The only state is the thread-local message of the
- * last failure, so the library is thread-safe without locks.
+ * One call is one connection (unless the process keeps one: persistent.c): socket(AF_UNIX,
+ * SOCK_SEQPACKET), connect, one request, one reply with the fds in SCM_RIGHTS, close. The peer must be
+ * ifpind's uid (SO_PEERCRED: root, or $IFPIN_DAEMON_UID), and everything it sends is checked before an
+ * fd is handed out (family, type, protocol, bound to an interface); on any failure every fd that
+ * arrived is closed. The state is the thread-local message of the last failure, and persistent.c's
+ * kept connection, under its lock.
  *
  * ifpin_pin_process (at the end) asks, on the same kind of connection, to be put in the role's
  * kernel-pinned cgroup instead.
