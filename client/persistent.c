@@ -150,7 +150,7 @@ int ifpin_keep_connection(int keep)
 {
     pthread_mutex_lock(&lock);
     __atomic_store_n(&enabled, keep ? 1 : 0, __ATOMIC_RELEASE);
-    if (!keep && current.pid == getpid())
+    if (!keep) /* a raw clone()'s child closes its copy: the parent's connection stays open */
         drop(&current);
     pthread_mutex_unlock(&lock);
     return 0;
