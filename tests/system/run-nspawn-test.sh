@@ -20,9 +20,10 @@ set -euo pipefail
 
 readonly suite=bookworm
 readonly mirror=${IFPIN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-# systemd and dbus to boot and activate; procps for ExecReload's /bin/kill; iproute2 and nftables to
-# look; curl for a pinned unit to fetch with; polkitd, which decides ifpind's D-Bus calls, with
-# libpam-systemd and systemd-sysv named here because debootstrap does not pick a package for polkitd's
+# systemd and dbus to boot and activate; procps for the test's own kill (ExecReload= needs none, as
+# the package test's root without procps proves); iproute2 and nftables to look; curl for a pinned
+# unit to fetch with; polkitd, which decides ifpind's D-Bus calls, with libpam-systemd and
+# systemd-sysv named here because debootstrap does not pick a package for polkitd's
 # "default-logind | logind"; the run-time libraries of ifpind (libnftables1 for the egress guard,
 # libbpf1 for kernel pinning), ifpinctl and libifpin (checked with ldd below). The list is part of the
 # cache key: changing it rebuilds the cached root.
