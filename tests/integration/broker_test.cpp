@@ -183,8 +183,9 @@ TEST_F(Broker, InstalledLibraryBuildsWithPkgConfig)
     std::string installedLibdir = trim(libdir.out);
     if (installedLibdir.rfind(destdir, 0) != 0)
         installedLibdir = destdir + installedLibdir;
-    for (const char *file : {"libifpin.so.1", "libifpin.so", "libifpin-preload.so"})
+    for (const char *file : {"libifpin.so.1", "libifpin.so", "ifpin/libifpin-preload.so"})
         EXPECT_TRUE(std::filesystem::exists(installedLibdir + "/" + file)) << file << " not in " << installedLibdir;
+    EXPECT_FALSE(std::filesystem::exists(installedLibdir + "/libifpin-preload.so")) << "the shim is not a library to link";
     EXPECT_FALSE(findFile(destdir, "ifpinctl").empty());
     EXPECT_FALSE(findFile(destdir, "ifpin.hpp").empty());
 
@@ -222,7 +223,7 @@ TEST_F(Broker, InstalledLibraryBuildsWithPkgConfig)
                                                                    "ifpin_encode_request", "ifpin_decode_reply",
                                                                    "socket"}),
               "ifpin_socket ifpin_sockets ifpin_strerror_last ifpin_pin_process");
-    EXPECT_EQ(exportedSymbols(installedLibdir + "/libifpin-preload.so",
+    EXPECT_EQ(exportedSymbols(installedLibdir + "/ifpin/libifpin-preload.so",
                               {"socket", "ifpin_socket", "ifpin_strerror_last", "ifpin_pin_process",
                                "ifpin_encode_request"}),
               "socket");
