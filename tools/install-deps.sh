@@ -39,6 +39,9 @@ packages=(
   # systemd integration tests (tests/system): a Debian root booted with systemd-nspawn; dbus-1.pc
   # says where the D-Bus files go
   systemd debootstrap systemd-container libdbus-1-dev
+  # Debian packages (debian/, tools/build-packages.sh, tools/test-packages.sh): Debian 12's own
+  # tools; no fakeroot, since debian/control says Rules-Requires-Root: no
+  debhelper dpkg-dev lintian rsync
 )
 
 missing=()
