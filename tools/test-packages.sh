@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# The Debian packages as a new user meets them (suite 'package', tests/system/meson.build; or run it
+# by hand as root). Builds them with tools/build-packages.sh, twice (the second time at a higher
+# version, for the upgrade), runs lintian on them (an error or a warning fails), then boots a minimal
+# Debian 12 root, debootstrap --variant=minbase plus systemd and dbus and nothing else, with
+# systemd-nspawn in the host namespace of a lab (tools/lab.sh), and in it:
+#   - apt-get install ./*.deb: the dependencies come from Debian's archive; the units are enabled
+#     and started, the groups made; systemd-analyze verify says nothing; --version of both programs;
+#   - systemctl reload, restart with the lab's uplinks; ifpinctl status and set-metric;
+#   - apt-get install of the rebuilt packages: ifpind restarted, ifpind.socket not, no client
+#     request lost meanwhile, the runtime change and the edited configuration kept;
+#   - apt-get remove ifpind: everything stopped, configuration and state kept;
+#   - apt-get purge of all four: nothing of ifpin left (files, groups, units, processes, nftables
+#     table) but ifpind's routes, which stay on purpose (docs/systemd.md).
+#
+# The container has no network but the lab's, so the dependencies are downloaded before it boots:
+# `apt-get install --download-only ./*.deb` in the same root, in the host's network, into
+# BUILD_DIR/minbase-root-archives/, which is kept and bound to the container's
+# /var/cache/apt/archives. The root is cached as BUILD_DIR/minbase-root/ (with apt-get update done),
+# remade only when its recipe changes; each run boots a throw-away overlay of it. When the cached
+# package lists have gone stale, the overlay's are updated. Needs root, debootstrap,
+# systemd-nspawn, lintian, debhelper and the network (the first time, or when the dependencies
+# change); anything missing is a failure, never a skip. The host's routes, links and services are
+# never touched, and everything but the caches is removed at the end, also on failure.
+#
+# Environment: BUILD_DIR (default build/), SOURCE_DIR (default: this tree), IFPIN_LAB (default
+# tools/lab.sh), IFPIN_DEBIAN_MIRROR.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+export SOURCE_DIR=${SOURCE_DIR:-$(dirname "$here")}
+export BUILD_DIR=${BUILD_DIR:-$SOURCE_DIR/build}
+lab=${IFPIN_LAB:-$here/lab.sh}
+started=$SECONDS
+# shellcheck source-path=SCRIPTDIR/.. source=tests/system/debian-container.sh
+source "$SOURCE_DIR/tests/system/debian-container.sh"
+
+readonly ifpin_packages=(ifpind ifpinctl libifpin1 libifpin-dev)
+indent() { sed 's/^/    /'; }
+
+step "preconditions"
+((EUID == 0)) || die "the package test needs root (debootstrap, mounts, network namespaces, systemd-nspawn)"
+for tool in debootstrap systemd-nspawn nsenter ip nft mount flock pgrep lintian dpkg-buildpackage dh rsync; do
+  command -v "$tool" >/dev/null || die "$tool is missing: run tools/install-deps.sh"
+done
+
+# ---------------------------------------------------------------------------------------------
+step "the packages: tools/build-packages.sh, at debian/changelog's version and one above"
+debs=$BUILD_DIR/debian-packages
+rm -rf "$debs"
+version=$(dpkg-parsechangelog -l "$SOURCE_DIR/debian/changelog" -S Version)
+upstream=${version%-*}
+new_version=$version+test1
+"$here/build-packages.sh" "$debs/old"
+"$here/build-packages.sh" "$debs/new" "$new_version"
+
+step "lintian: no error, no warning (overrides say why)"
+lintian --fail-on error,warning "$debs"/old/*.changes 2>&1 |
+  indent || die "lintian found errors or warnings"
+ok "lintian passes on ifpin $version"
+
+# ---------------------------------------------------------------------------------------------
+apt_get_update() { nspawn_run "$1" -- apt-get update -qq; }
+# systemd to boot, and dbus, which systemd recommends (default-dbus-system-bus): apt installs it with
+# systemd, debootstrap does not. Without a bus running at install time, ifpinctl's bus commands
+# would wait for the next boot (the dbus package does not start its static units; docs/systemd.md).
+cached_root "$BUILD_DIR/minbase-root" systemd,dbus apt_get_update
+archives=$BUILD_DIR/minbase-root-archives
+mkdir -p "$archives/partial"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ifpin-packages.XXXXXX")
+root=$work/root
+prefix="ifppkg$$"
+host_ns="$prefix-host"
+lab_made=""
+cleanup() {
+  local status=$?
+  trap - EXIT
+  container_cleanup
+  if ((status != 0)) && [[ -n $console_log && -f $console_log ]]; then
+    echo "--- container console (last 40 lines)" >&2
+    tail -n 40 "$console_log" >&2 || true
+  fi
+  if [[ -n $lab_made ]]; then "$lab" down "$prefix" || true; fi
+  unmount_under "$work"
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+
+step "a throw-away overlay of the root, with the packages in /var/tmp/ifpin-debs"
+overlay_root "$BUILD_DIR/minbase-root" "$root" "$work/overlay"
+for set in old new; do
+  mkdir -p "$root/var/tmp/ifpin-debs/$set"
+  cp "$debs/$set"/*.deb "$root/var/tmp/ifpin-debs/$set/"
+done
+for program in /bin/kill /usr/bin/kill /usr/sbin/ifpind; do
+  [[ ! -e $root$program ]] || die "the minimal root already has $program"
+done
+ok "the root has neither ifpin nor a kill program (no procps)"
+
+step "the dependencies, downloaded from Debian's archive in the host's network"
+download() { # download SET: apt-get install --download-only of SET's .debs
+  nspawn_run "$root" --bind="$archives:/var/cache/apt/archives" -- \
+    sh -c "cd /var/tmp/ifpin-debs/$1 && apt-get install -y -qq --download-only ./*.deb" >"$work/download-$1.log" 2>&1
+}
+if ! download old; then
+  echo "the cached package lists are stale (or a download failed); apt-get update in the overlay"
+  nspawn_run "$root" -- apt-get update -qq >"$work/update.log" 2>&1 || { cat "$work/update.log" >&2; die "apt-get update failed"; }
+  download old || { cat "$work/download-old.log" >&2; die "downloading the dependencies failed"; }
+fi
+download new || { cat "$work/download-new.log" >&2; die "downloading the dependencies of the rebuilt packages failed"; }
+ok "$(find "$archives" -maxdepth 1 -name '*.deb' | wc -l) .debs in $archives"
+
+step "the lab (tools/lab.sh up $prefix) and the container in its host namespace"
+lab_made=1
+"$lab" up "$prefix"
+boot_container "$root" "$host_ns" "$work/console.log" --bind="$archives:/var/cache/apt/archives"
+prop() { in_ct systemctl show --property="$2" --value "$1"; }
+routes_are() { # routes_are EXPECTED: the lab host's default routes of protocol 241, sorted
+  [[ $(ip -n "$host_ns" route show default proto 241 | sed 's/ *$//' | sort) == "$1" ]]
+}
+# shellcheck disable=SC2016 # dpkg-query's format, not the shell's
+installed_version() { in_ct dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
+# shellcheck disable=SC2016
+package_state() { in_ct dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null || true; }
+
+# ---------------------------------------------------------------------------------------------
+step "apt-get install ./*.deb, with no network but the lab's"
+apt_install() { # apt_install SET LOG
+  in_ct sh -c "cd /var/tmp/ifpin-debs/$1 && apt-get install -y ./*.deb" >"$2" 2>&1 ||
+    { cat "$2" >&2; die "apt-get install of the $1 packages failed"; }
+}
+apt_install old "$work/install.log"
+sed -n '/^The following NEW packages will be installed:/,/^[^ ]/p' "$work/install.log" | sed '$d' | indent
+for package in "${ifpin_packages[@]}"; do expect_eq "$package installed" "$(installed_version "$package")" "$version"; done
+! in_ct dpkg-query -W procps >/dev/null 2>&1 || die "procps was installed: something depends on it"
+ok "procps is not among the dependencies"
+
+step "the maintainer scripts: groups made, units enabled and started"
+for group in ifpin-admin ifpin-mgmt; do
+  in_ct getent group "$group" >/dev/null || die "group $group missing (dh_installsysusers)"
+done
+ok "groups ifpin-admin and ifpin-mgmt exist"
+for unit in ifpind.service ifpind.socket; do
+  expect_eq "$unit enabled" "$(in_ct systemctl is-enabled "$unit" || true)" enabled
+  expect_eq "$unit active" "$(in_ct systemctl is-active "$unit" || true)" active
+done
+expect_eq "status line" "$(prop ifpind StatusText)" "no roles configured"
+
+step "systemd-analyze verify of the installed units says nothing"
+# A minimal root has no man-db: verify then says "Command 'man ifpind(8)' failed" for each
+# Documentation= page (and exits 1), as it does for systemd's own units. Those lines alone are
+# allowed, and only when man is missing and ifpind itself ships the page; suite 'systemd' verifies
+# with the man pages found.
+in_ct sh -c 'command -v man' >/dev/null && die "the minimal root has man; this test expects none"
+out=$(in_ct systemd-analyze verify /lib/systemd/system/ifpind.service /lib/systemd/system/ifpind.socket 2>&1 || true)
+complaints=$(grep -vE "^ifpind\.(service|socket): Command 'man [^']+' failed with code 1$" <<<"$out" || true)
+[[ -z $complaints ]] || die "systemd-analyze verify: $complaints"
+mapfile -t pages < <(grep -oE "man [a-z.]+\([0-9]\)" <<<"$out" | sed -E 's/man ([a-z.]+)\(([0-9])\)/\1.\2/' | sort -u)
+((${#pages[@]} > 0)) || die "systemd-analyze verify did not check the man pages: '$out'"
+for page in "${pages[@]}"; do
+  owner=$(in_ct dpkg -S "/usr/share/man/man${page##*.}/$page.gz" 2>/dev/null | cut -d: -f1 || true)
+  expect_eq "package of $page" "$owner" ifpind
+done
+ok "systemd-analyze verify: nothing but the man-db check, for pages ifpind ships"
+expect_eq "ifpind --version" "$(in_ct ifpind --version)" "ifpind $upstream"
+expect_eq "ifpinctl --version" "$(in_ct ifpinctl --version)" "ifpinctl $upstream"
+out=$(in_ct ifpinctl status 2>&1) || die "ifpinctl status failed: $out"
+ok "ifpinctl status answers:"
+indent <<<"$out"
+
+step "systemctl reload with the lab's uplinks in /etc/ifpind/ifpind.toml"
+config=$root/etc/ifpind/ifpind.toml
+cat >"$config" <<'EOF'
+[role.media]
+interface = "media0"
+metric = 100
+gateway4 = "192.0.2.1"
+
+[role.mgmt]
+interface = "mgmt0"
+metric = 1000
+gateway4 = "198.51.100.1"
+allow_users = ["root"]
+EOF
+cp "$config" "$work/ifpind.toml"
+in_ct ifpind --check-config >/dev/null || die "ifpind --check-config refuses the lab's configuration"
+in_ct systemctl reload ifpind
+expected=$'default via 192.0.2.1 dev media0 metric 100\ndefault via 198.51.100.1 dev mgmt0 metric 1000'
+wait_for 10 "ifpind's routes after reload" routes_are "$expected"
+ok "routes after systemctl reload:"
+in_ct ip route show default | indent
+expect_eq "routes named by rt_protos.d (ip route ... proto ifpind)" \
+  "$(in_ct ip route show default proto ifpind | wc -l)" 2
+
+step "systemctl restart: a new ifpind, the same routes"
+old_pid=$(prop ifpind MainPID)
+in_ct systemctl restart ifpind
+expect_eq "ifpind.service after restart" "$(in_ct systemctl is-active ifpind || true)" active
+[[ $(prop ifpind MainPID) != "$old_pid" ]] || die "systemctl restart left the same ifpind ($old_pid)"
+wait_for 10 "the routes after restart" routes_are "$expected"
+ok "new main PID $(prop ifpind MainPID), routes as before"
+
+step "a runtime change (ifpinctl set-metric), kept in /var/lib/ifpind"
+out=$(in_ct ifpinctl set-metric mgmt 3000 2>&1) || die "ifpinctl set-metric failed: $out"
+expected=$'default via 192.0.2.1 dev media0 metric 100\ndefault via 198.51.100.1 dev mgmt0 metric 3000'
+wait_for 10 "mgmt's route at metric 3000" routes_are "$expected"
+state=$root/var/lib/ifpind/runtime.json
+[[ -s $state ]] || die "the runtime change was not saved in /var/lib/ifpind"
+cp "$state" "$work/runtime.json"
+out=$(in_ct ifpinctl status 2>&1) || die "ifpinctl status failed: $out"
+[[ $out == *media0* && $out == *mgmt0* && $out == *3000* ]] || die "ifpinctl status does not show both roles and metric 3000: $out"
+indent <<<"$out"
+
+# ---------------------------------------------------------------------------------------------
+step "upgrade to $new_version: ifpind restarted, ifpind.socket untouched, no request lost"
+old_pid=$(prop ifpind MainPID)
+socket_since=$(prop ifpind.socket ActiveEnterTimestampMonotonic)
+fetch='exec 3<>/dev/tcp/203.0.113.10/80 && printf "GET / HTTP/1.0\r\n\r\n" >&3 && tail -n 1 <&3'
+# shellcheck disable=SC2016 # expanded by the container's bash
+load='fails=0 served=0
+while [ ! -e /run/ifpin-test-stop ]; do
+  if [ "$(ifpinctl exec mgmt -- bash -c "$1" 2>>/tmp/load.err)" = mgmt ]; then served=$((served + 1)); else fails=$((fails + 1)); fi
+done
+echo "$served $fails"'
+in_ct bash -c "$load" load "$fetch" >"$work/load.out" 2>&1 &
+load_pid=$!
+sleep 1
+apt_install new "$work/upgrade.log"
+sleep 1
+in_ct touch /run/ifpin-test-stop
+wait "$load_pid" || die "the client loop failed: $(cat "$work/load.out")"
+in_ct rm /run/ifpin-test-stop
+for package in "${ifpin_packages[@]}"; do expect_eq "$package upgraded" "$(installed_version "$package")" "$new_version"; done
+expect_eq "ifpind.service after the upgrade" "$(in_ct systemctl is-active ifpind || true)" active
+new_pid=$(prop ifpind MainPID)
+[[ $new_pid != "$old_pid" ]] || die "the upgrade did not restart ifpind (main PID still $old_pid)"
+ok "ifpind restarted: main PID $old_pid, now $new_pid"
+expect_eq "ifpind.socket active since" "$(prop ifpind.socket ActiveEnterTimestampMonotonic)" "$socket_since"
+read -r served fails <"$work/load.out" || die "the client loop said: $(cat "$work/load.out")"
+((fails == 0)) || die "$fails of $((served + fails)) requests failed during the upgrade: $(in_ct sort /tmp/load.err | uniq -c)"
+((served > 0)) || die "no request served during the upgrade"
+ok "$served requests during the upgrade, none failed"
+wait_for 10 "the runtime change after the upgrade" routes_are "$expected"
+cmp -s "$state" "$work/runtime.json" || die "the upgrade changed /var/lib/ifpind/runtime.json"
+ok "the runtime change (mgmt at metric 3000) survived the upgrade"
+cmp -s "$config" "$work/ifpind.toml" || die "the upgrade changed the edited /etc/ifpind/ifpind.toml"
+[[ -z $(find "$root/etc/ifpind" -name '*.dpkg-*') ]] || die "the upgrade left $(find "$root/etc/ifpind" -name '*.dpkg-*')"
+ok "the edited configuration kept, no .dpkg-* file beside it"
+
+# ---------------------------------------------------------------------------------------------
+step "apt-get remove ifpind: stopped, configuration and state kept"
+in_ct apt-get remove -y ifpind >"$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; die "apt-get remove failed"; }
+for unit in ifpind.service ifpind.socket; do
+  expect_eq "$unit after remove" "$(in_ct systemctl is-active "$unit" || true)" inactive
+done
+! pgrep --ns "$leader" -x ifpind >/dev/null || die "an ifpind still runs after apt-get remove"
+! ip netns exec "$host_ns" nft list table inet ifpind >/dev/null 2>&1 || die "table inet ifpind is still there"
+! in_ct test -e /run/ifpind || die "/run/ifpind is still there after apt-get remove"
+ok "no ifpind process, no nftables table, no /run/ifpind"
+expect_eq "ifpind's package state" "$(package_state ifpind)" "rc "
+cmp -s "$config" "$work/ifpind.toml" || die "apt-get remove changed or removed /etc/ifpind/ifpind.toml"
+[[ -s $state ]] || die "apt-get remove removed /var/lib/ifpind/runtime.json"
+in_ct getent group ifpin-admin >/dev/null || die "apt-get remove removed the group ifpin-admin"
+ok "configuration, /var/lib/ifpind and the groups kept until purge"
+
+step "apt-get purge of the four (ifpind removed, the others installed): nothing of ifpin left"
+in_ct apt-get purge -y "${ifpin_packages[@]}" >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; die "apt-get purge failed"; }
+for package in "${ifpin_packages[@]}"; do
+  expect_eq "$package after purge" "$(package_state "$package")" ""
+done
+left=$(in_ct find / /run -xdev -path /var/tmp/ifpin-debs -prune -o -iname '*ifpin*' -print)
+[[ -z $left ]] || die "files left after purge: $left"
+ok "no file or directory named *ifpin* (nor /var/lib/ifpind, /etc/ifpind, /run/ifpind)"
+left=$(in_ct grep -h '^ifpin' /etc/passwd /etc/group /etc/shadow /etc/gshadow || true)
+[[ -z $left ]] || die "users or groups left after purge: $left"
+ok "no ifpin group or user"
+in_ct systemctl daemon-reload
+left=$(in_ct systemctl list-unit-files --no-legend 'ifpin*'; in_ct systemctl list-units --all --no-legend 'ifpin*')
+[[ -z $left ]] || die "units left after purge: $left"
+ok "no ifpin unit, loaded or on disk"
+! pgrep --ns "$leader" -f ifpin >/dev/null || die "a process of ifpin runs after purge: $(pgrep --ns "$leader" -af ifpin)"
+ok "no process"
+# On exit ifpind leaves its routes, so that the host keeps its uplinks (docs/systemd.md); without
+# rt_protos.d they show as protocol 241.
+routes_are "$expected" || die "the routes changed after purge: $(ip -n "$host_ns" route show default)"
+ok "ifpind's routes stay, as documented:"
+in_ct ip route show default | indent
+
+echo
+echo "package test passed in $((SECONDS - started)) s"
