@@ -114,7 +114,7 @@ ok "$(find "$archives" -maxdepth 1 -name '*.deb' | wc -l) .debs in $archives"
 step "the lab (tools/lab.sh up $prefix) and the container in its host namespace"
 lab_made=1
 "$lab" up "$prefix"
-boot_container "$root" "$host_ns" "$work/console.log" --bind="$archives:/var/cache/apt/archives"
+boot_container "$root" "$host_ns" "$work" --bind="$archives:/var/cache/apt/archives"
 prop() { in_ct systemctl show --property="$2" --value "$1"; }
 routes_are() { # routes_are EXPECTED: the lab host's default routes of protocol 241, sorted
   [[ $(ip -n "$host_ns" route show default proto 241 | sed 's/ *$//' | sort) == "$1" ]]

@@ -18,8 +18,9 @@
 # IFPIN_DEBIAN_MIRROR overrides the mirror debootstrap uses (default http://deb.debian.org/debian).
 set -euo pipefail
 
-readonly suite=bookworm
-readonly mirror=${IFPIN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+started=$SECONDS
+# shellcheck source-path=SCRIPTDIR/../.. source=tests/system/debian-container.sh
+source "$SOURCE_DIR/tests/system/debian-container.sh"
 # systemd and dbus to boot and activate; procps for the test's own kill (ExecReload= needs none, as
 # the package test's root without procps proves); iproute2 and nftables to look; curl for a pinned
 # unit to fetch with; polkitd, which decides ifpind's D-Bus calls, with libpam-systemd and
@@ -29,16 +30,6 @@ readonly mirror=${IFPIN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # cache key: changing it rebuilds the cached root.
 readonly packages=systemd,systemd-sysv,libpam-systemd,dbus,procps,iproute2,nftables,curl,polkitd,libnftables1,libbpf1,libnl-3-200,libnl-route-3-200,libsdbus-c++1,libspdlog1.10,libfmt9,libtomlplusplus3,libsystemd0
 readonly cache=$BUILD_DIR/systemd-root
-readonly cache_stamp=$BUILD_DIR/systemd-root.stamp
-readonly cache_wanted="debootstrap --variant=minbase --include=$packages $suite"
-
-started=$SECONDS
-step() { printf '\n== [%3ds] %s\n' "$((SECONDS - started))" "$*"; }
-die() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-ok() { echo "ok: $*"; }
 
 # ---------------------------------------------------------------------------------------------
 step "preconditions"
@@ -49,40 +40,8 @@ done
 [[ ${PREFIX:?} == /usr ]] ||
   die "the build is configured with prefix $PREFIX; the system test installs Debian's layout: meson setup --prefix=/usr (tools/build.sh does)"
 
-# ---------------------------------------------------------------------------------------------
 # The cached Debian root: made under a lock, in a temporary directory renamed when complete.
-unmount_under() { # unmounts everything mounted at or below $1, deepest first
-  local target
-  findmnt --list --noheadings --output TARGET | awk -v p="$1" '$0 == p || index($0, p "/") == 1' | sort -r |
-    while read -r target; do
-      umount -l "$target" || true
-    done
-}
-
-make_cached_root() {
-  local partial=$cache.partial
-  unmount_under "$partial"
-  rm -rf "$partial" "$cache" "$cache_stamp"
-  step "debootstrap $suite into $cache (once; a few minutes)"
-  if ! debootstrap --variant=minbase --include="$packages" "$suite" "$partial" "$mirror" \
-    >"$BUILD_DIR/systemd-root.log" 2>&1; then
-    tail -n 30 "$BUILD_DIR/systemd-root.log" >&2
-    unmount_under "$partial"
-    rm -rf "$partial"
-    die "debootstrap failed (log: $BUILD_DIR/systemd-root.log)"
-  fi
-  unmount_under "$partial"
-  mv "$partial" "$cache"
-  echo "$cache_wanted" >"$cache_stamp"
-}
-
-exec 9>"$BUILD_DIR/systemd-root.lock"
-flock 9
-if [[ ! -d $cache || ! -f $cache_stamp || $(<"$cache_stamp") != "$cache_wanted" ]]; then
-  make_cached_root
-else
-  ok "cached Debian root $cache"
-fi
+cached_root "$cache" "$packages"
 
 # ---------------------------------------------------------------------------------------------
 # Everything this run makes, and its removal.
@@ -90,20 +49,12 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/ifpin-system.XXXXXX")
 root=$work/root
 prefix="ifpsys$$"
 host_ns="$prefix-host"
-machine="ifpin-test-$$"
-nspawn_pid=""
 lab_made=""
 
 cleanup() {
   local status=$?
   trap - EXIT
-  if [[ -n $nspawn_pid ]] && kill -0 "$nspawn_pid" 2>/dev/null; then
-    # SIGTERM asks systemd-nspawn for a clean shutdown of the container; then it is forced.
-    kill -TERM "$nspawn_pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$nspawn_pid" 2>/dev/null || true
-    wait "$nspawn_pid" 2>/dev/null || true
-  fi
+  container_cleanup
   if ((status != 0)) && [[ -f $work/console.log ]]; then
     echo "--- container console (last 40 lines)" >&2
     tail -n 40 "$work/console.log" >&2 || true
@@ -116,12 +67,7 @@ cleanup() {
 trap cleanup EXIT
 
 step "a throw-away root: an overlay of the cached one"
-mkdir -p "$work/upper" "$work/overlay-work" "$root"
-if ! mount -t overlay overlay -o "lowerdir=$cache,upperdir=$work/upper,workdir=$work/overlay-work" "$root" 2>/dev/null; then
-  echo "overlayfs not available; copying the root instead"
-  rmdir "$root"
-  cp -a "$cache" "$root"
-fi
+overlay_root "$cache" "$root" "$work/overlay"
 
 step "meson install --destdir (ifpin as Debian would have it)"
 "$MESON" install -C "$BUILD_DIR" --no-rebuild --quiet --destdir "$root" >"$work/install.log" 2>&1 ||
@@ -161,78 +107,17 @@ lab_made=1
 "$IFPIN_LAB" up "$prefix"
 in_lab() { ip netns exec "$host_ns" "$@"; }
 
-# A bpf filesystem at /sys/fs/bpf from the start, as systemd mounts one when it boots a host (in a
-# container it does not), so that tmpfiles.d makes /sys/fs/bpf/ifpin at boot. A unified cgroup v2
-# hierarchy, as a booted Debian 12 has (this host may be hybrid): systemd applies BPFProgram= only
-# there. CAP_BPF and bpf(2) for ifpind, and for systemd attaching BPFProgram=.
-mkdir "$work/bpffs"
-mount -t bpf bpf "$work/bpffs" -o mode=0700 || die "cannot mount a bpf filesystem: kernel pinning needs one"
-SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn --quiet --directory="$root" --boot --keep-unit --register=no \
-  --machine="$machine" --network-namespace-path="/run/netns/$host_ns" --capability=CAP_NET_ADMIN,CAP_BPF \
-  --system-call-filter=bpf --bind="$work/bpffs:/sys/fs/bpf" \
-  --link-journal=no --resolv-conf=off --timezone=off --console=read-only \
-  </dev/null >"$work/console.log" 2>&1 &
-nspawn_pid=$!
+# Booted as a Debian 12 host boots, with what kernel pinning needs (debian-container.sh): a unified
+# cgroup hierarchy, a bpf filesystem at /sys/fs/bpf, CAP_BPF and bpf(2).
+boot_container "$root" "$host_ns" "$work"
 
-# The container's PID 1: the descendant of systemd-nspawn that is PID 1 in its own PID namespace.
-find_leader() {
-  local pid child
-  for pid in $(pgrep -P "$1" || true); do
-    if grep -qE '^NSpid:[[:space:]]+[0-9]+[[:space:]]+1$' "/proc/$pid/status" 2>/dev/null; then
-      echo "$pid"
-      return 0
-    fi
-    child=$(find_leader "$pid") && { echo "$child"; return 0; }
-  done
-  return 1
-}
-leader=""
-for _ in $(seq 300); do
-  kill -0 "$nspawn_pid" 2>/dev/null || die "systemd-nspawn exited at once"
-  leader=$(find_leader "$nspawn_pid") && break
-  sleep 0.1
-done
-[[ -n $leader ]] || die "no container PID 1 after 30 s"
-
-# A command in the container: all its namespaces, a clean environment.
-in_ct() {
-  nsenter --target "$leader" --all env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"
-}
 # A command in the container as USER (with the user's groups).
 as_user() {
   local user=$1
   shift
   in_ct setpriv --reuid="$user" --regid="$(in_ct id -g "$user")" --init-groups "$@"
 }
-# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.1 s.
-wait_for() {
-  local limit=$1 what=$2 i
-  shift 2
-  for ((i = 0; i < limit * 10; i++)); do
-    "$@" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  die "timed out after ${limit}s waiting for $what"
-}
-expect_eq() { # expect_eq WHAT ACTUAL EXPECTED
-  [[ $2 == "$3" ]] || die "$1: got '$2', expected '$3'"
-  ok "$1: $2"
-}
 prop() { in_ct systemctl show --property="$2" --value "$1"; }
-
-# Until the container's manager is up and answers on the bus, systemctl says so at once ("offline",
-# "Failed to connect"); from then on --wait waits for the end of the boot.
-state=""
-for _ in $(seq 600); do
-  state=$(timeout 90 nsenter --target "$leader" --all systemctl is-system-running --wait 2>&1 || true)
-  [[ $state == "Failed to connect to bus"* || $state == offline ]] || break
-  sleep 0.1
-done
-if [[ $state != running ]]; then
-  in_ct systemctl --failed --no-pager --no-legend >&2 || true
-  die "the container booted to '$state', not 'running'"
-fi
-ok "container booted: $state"
 
 # ---------------------------------------------------------------------------------------------
 step "boot: sysusers made the groups, ifpind.socket listens, ifpind itself is not running"
