@@ -1,27 +1,38 @@
 #!/usr/bin/env bash
 # The Debian packages as a new user meets them (suite 'package', tests/system/meson.build; or run it
-# by hand as root). Builds them with tools/build-packages.sh, twice (the second time at a higher
-# version, for the upgrade), runs lintian on them (an error or a warning fails), then boots a minimal
-# Debian 12 root, debootstrap --variant=minbase plus systemd and dbus and nothing else, with
-# systemd-nspawn in the host namespace of a lab (tools/lab.sh), and in it:
-#   - apt-get install ./*.deb: the dependencies come from Debian's archive; the units are enabled
-#     and started, the groups made; systemd-analyze verify says nothing; --version of both programs;
-#   - systemctl reload, restart with the lab's uplinks; ifpinctl status and set-metric;
-#   - apt-get install of the rebuilt packages: ifpind restarted, ifpind.socket not, no client
-#     request lost meanwhile, the runtime change and the edited configuration kept;
-#   - apt-get remove ifpind: everything stopped, configuration and state kept;
-#   - apt-get purge of all four: nothing of ifpin left (files, groups, units, processes, nftables
-#     table) but ifpind's routes, which stay on purpose (docs/systemd.md).
+# by hand as root). Builds them with tools/build-packages.sh, checks that every file meson installs
+# is in exactly one of them and that they hold nothing else, runs lintian on them (an error or a
+# warning fails), repacks them at a higher version for the upgrade (tools/repack-debs.sh says why
+# that is as good as a rebuild), then boots a minimal Debian 12 root, debootstrap --variant=minbase
+# plus systemd and dbus and nothing else, with systemd-nspawn in the host namespace of a lab
+# (tools/lab.sh), as a Debian 12 host boots (unified cgroups, bpffs; tests/system/debian-container.sh),
+# and in it:
+#   - apt-get install ./*.deb: the dependencies come from Debian's archive; the groups made, the pin
+#     directory made, ifpind's units enabled and started, ifpin-metrics.timer neither;
+#     systemd-analyze verify says nothing; --version of both programs; the bash completion;
+#   - systemctl reload, restart with the lab's uplinks; ifpinctl status and set-metric; kernel
+#     pinning: ifpinctl exec in a scope of ifpin.slice reaching mgmt;
+#   - apt-get install of the higher version: ifpind restarted onto the new files, ifpind.socket not,
+#     no client request (ifpinctl exec, pinned in the kernel) lost meanwhile, a pinned process
+#     still pinned, the runtime change and the edited configuration kept, the timer still off;
+#   - apt-get remove ifpind: everything stopped, the pins gone, configuration and state kept;
+#   - apt-get purge of all four (with ifpin-metrics.timer enabled by then): nothing of ifpin left
+#     (files, groups, units, processes, nftables table) but ifpind's routes, which stay on purpose
+#     (docs/systemd.md).
 #
-# The container has no network but the lab's, so the dependencies are downloaded before it boots:
-# `apt-get install --download-only ./*.deb` in the same root, in the host's network, into
+# The packages are built without their tests (DEB_BUILD_OPTIONS=nocheck: the unit suite is
+# tools/run-tests.sh's, on the same sources; the packages are the same). The container has no
+# network but the lab's, so the dependencies are downloaded before it boots: `apt-get install
+# --download-only ./*.deb` in the same root, in the host's network, into
 # BUILD_DIR/minbase-root-archives/, which is kept and bound to the container's
 # /var/cache/apt/archives. The root is cached as BUILD_DIR/minbase-root/ (with apt-get update done),
 # remade only when its recipe changes; each run boots a throw-away overlay of it. When the cached
-# package lists have gone stale, the overlay's are updated. Needs root, debootstrap,
-# systemd-nspawn, lintian, debhelper and the network (the first time, or when the dependencies
-# change); anything missing is a failure, never a skip. The host's routes, links and services are
-# never touched, and everything but the caches is removed at the end, also on failure.
+# package lists have gone stale, the overlay's are updated. lintian's verdict is kept with the
+# checksums of the packages it was given and lintian's version, and reused for the very same
+# packages. Needs root, debootstrap, systemd-nspawn, lintian, debhelper and the network (the first
+# time, or when the dependencies change); anything missing is a failure, never a skip. The host's
+# routes, links and services are never touched, and everything but the caches is removed at the
+# end, also on failure.
 #
 # Environment: BUILD_DIR (default build/), SOURCE_DIR (default: this tree), IFPIN_LAB (default
 # tools/lab.sh), IFPIN_DEBIAN_MIRROR.
@@ -44,19 +55,55 @@ for tool in debootstrap systemd-nspawn nsenter ip nft mount flock pgrep lintian 
 done
 
 # ---------------------------------------------------------------------------------------------
-step "the packages: tools/build-packages.sh, at debian/changelog's version and one above"
+step "the packages: tools/build-packages.sh (nocheck)"
 debs=$BUILD_DIR/debian-packages
 rm -rf "$debs"
 version=$(dpkg-parsechangelog -l "$SOURCE_DIR/debian/changelog" -S Version)
 upstream=${version%-*}
 new_version=$version+test1
-"$here/build-packages.sh" "$debs/old"
-"$here/build-packages.sh" "$debs/new" "$new_version"
+DEB_BUILD_OPTIONS="nocheck noautodbgsym" "$here/build-packages.sh" "$debs/old"
+
+step "every file meson installs is in exactly one package, and the packages hold nothing else"
+declare -A package_of=() from_meson=()
+for deb in "$debs"/old/*.deb; do
+  package=$(dpkg-deb -f "$deb" Package)
+  while read -r path; do
+    [[ -z ${package_of[$path]:-} ]] || die "$path is in both ${package_of[$path]} and $package"
+    package_of[$path]=$package
+  done < <(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $6 }')
+done
+table=""
+while read -r path; do
+  shipped=$path
+  [[ -n ${package_of[$shipped]:-} ]] || shipped=$path.gz # dh_compress: the man pages
+  [[ -n ${package_of[$shipped]:-} ]] || die "meson installs $path, but no package has it"
+  from_meson[$shipped]=1
+  table+=$(printf '%-13s %s' "${package_of[$shipped]}" "$shipped")$'\n'
+done <"$debs/old/meson-installed.list"
+indent <<<"${table%$'\n'}"
+((${#package_of[@]} > 0)) || die "the packages are empty"
+for path in "${!package_of[@]}"; do
+  [[ -n ${from_meson[$path]:-} || $path == /usr/share/doc/* || $path == /usr/share/lintian/overrides/* ]] ||
+    die "${package_of[$path]} has $path, which meson does not install"
+done
+ok "$(wc -l <"$debs/old/meson-installed.list") files from meson, each in one package; besides them only /usr/share/doc and lintian overrides"
 
 step "lintian: no error, no warning (overrides say why)"
-lintian --fail-on error,warning "$debs"/old/*.changes 2>&1 |
-  indent || die "lintian found errors or warnings"
-ok "lintian passes on ifpin $version"
+verdict=$BUILD_DIR/debian-packages-lintian.verdict
+key="lintian $(dpkg-query -W -f='${Version}' lintian) $(cd "$debs/old" && sha256sum ./*.deb | sha256sum | cut -d' ' -f1)"
+if [[ -f $verdict && $(head -n 1 "$verdict") == "$key" ]]; then
+  ok "the very same packages passed lintian before (${key%% *} ${key#* }); its output then:"
+  tail -n +2 "$verdict" | indent
+else
+  rm -f "$verdict"
+  out=$(lintian --fail-on error,warning "$debs"/old/*.changes 2>&1) || { indent <<<"$out"; die "lintian found errors or warnings"; }
+  printf '%s\n%s\n' "$key" "$out" >"$verdict"
+  [[ -z $out ]] || indent <<<"$out"
+  ok "lintian passes on ifpin $version"
+fi
+
+step "the packages again at $new_version, for the upgrade: tools/repack-debs.sh"
+"$here/repack-debs.sh" "$debs/old" "$debs/new" "$new_version"
 
 # ---------------------------------------------------------------------------------------------
 apt_get_update() { nspawn_run "$1" -- apt-get update -qq; }
@@ -108,7 +155,8 @@ if ! download old; then
   nspawn_run "$root" -- apt-get update -qq >"$work/update.log" 2>&1 || { cat "$work/update.log" >&2; die "apt-get update failed"; }
   download old || { cat "$work/download-old.log" >&2; die "downloading the dependencies failed"; }
 fi
-download new || { cat "$work/download-new.log" >&2; die "downloading the dependencies of the rebuilt packages failed"; }
+# The repacked packages depend on what the old ones do (and on each other): nothing more to fetch.
+# Were that not so, the upgrade would fail, as the container cannot fetch anything.
 ok "$(find "$archives" -maxdepth 1 -name '*.deb' | wc -l) .debs in $archives"
 
 step "the lab (tools/lab.sh up $prefix) and the container in its host namespace"
@@ -136,33 +184,50 @@ for package in "${ifpin_packages[@]}"; do expect_eq "$package installed" "$(inst
 ! in_ct dpkg-query -W procps >/dev/null 2>&1 || die "procps was installed: something depends on it"
 ok "procps is not among the dependencies"
 
-step "the maintainer scripts: groups made, units enabled and started"
+step "the maintainer scripts: groups, the pin directory, ifpind's units on, ifpin-metrics off"
 for group in ifpin-admin ifpin-mgmt; do
   in_ct getent group "$group" >/dev/null || die "group $group missing (dh_installsysusers)"
 done
 ok "groups ifpin-admin and ifpin-mgmt exist"
+# Made by postinst (dh_installtmpfiles) before ifpind starts: ReadWritePaths=-/sys/fs/bpf/ifpin
+# skips a path that does not exist then, and ifpind could not pin until its next start.
+expect_eq "/sys/fs/bpf/ifpin (tmpfiles.d, at install)" "$(in_ct stat -c '%a %U' /sys/fs/bpf/ifpin)" "700 root"
 for unit in ifpind.service ifpind.socket; do
   expect_eq "$unit enabled" "$(in_ct systemctl is-enabled "$unit" || true)" enabled
   expect_eq "$unit active" "$(in_ct systemctl is-active "$unit" || true)" active
 done
 expect_eq "status line" "$(prop ifpind StatusText)" "no roles configured"
+expect_eq "ifpin.slice" "$(prop ifpin.slice LoadState) $(in_ct systemctl is-enabled ifpin.slice || true)" "loaded static"
+metrics_off() { # ifpin-metrics.timer and its service: installed, neither enabled nor started
+  local unit
+  for unit in ifpin-metrics.timer ifpin-metrics.service; do
+    expect_eq "$unit $1" "$(prop "$unit" LoadState) $(in_ct systemctl is-enabled "$unit" || true) $(in_ct systemctl is-active "$unit" || true)" \
+      "loaded $(if [[ $unit == *.timer ]]; then echo disabled; else echo static; fi) inactive"
+  done
+}
+metrics_off "after install"
+expect_eq "the bash completion's package" "$(in_ct dpkg -S /usr/share/bash-completion/completions/ifpinctl | cut -d: -f1)" ifpinctl
 
 step "systemd-analyze verify of the installed units says nothing"
 # A minimal root has no man-db: verify then says "Command 'man ifpind(8)' failed" for each
 # Documentation= page (and exits 1), as it does for systemd's own units. Those lines alone are
-# allowed, and only when man is missing and ifpind itself ships the page; suite 'systemd' verifies
-# with the man pages found.
+# allowed, and only when man is missing and the unit's own package ships the page (a unit must not
+# send its reader to a page of a package that may be absent); suite 'systemd' verifies with the man
+# pages found.
 in_ct sh -c 'command -v man' >/dev/null && die "the minimal root has man; this test expects none"
-out=$(in_ct systemd-analyze verify /lib/systemd/system/ifpind.service /lib/systemd/system/ifpind.socket 2>&1 || true)
-complaints=$(grep -vE "^ifpind\.(service|socket): Command 'man [^']+' failed with code 1$" <<<"$out" || true)
+units=(ifpind.service ifpind.socket ifpin.slice ifpin-metrics.service ifpin-metrics.timer)
+out=$(in_ct systemd-analyze verify "${units[@]/#//lib/systemd/system/}" 2>&1 || true)
+complaints=$(grep -vE "^ifpin[a-z-]*\.(service|socket|slice|timer): Command 'man [^']+' failed with code 1$" <<<"$out" || true)
 [[ -z $complaints ]] || die "systemd-analyze verify: $complaints"
-mapfile -t pages < <(grep -oE "man [a-z.]+\([0-9]\)" <<<"$out" | sed -E 's/man ([a-z.]+)\(([0-9])\)/\1.\2/' | sort -u)
-((${#pages[@]} > 0)) || die "systemd-analyze verify did not check the man pages: '$out'"
-for page in "${pages[@]}"; do
-  owner=$(in_ct dpkg -S "/usr/share/man/man${page##*.}/$page.gz" 2>/dev/null | cut -d: -f1 || true)
-  expect_eq "package of $page" "$owner" ifpind
-done
-ok "systemd-analyze verify: nothing but the man-db check, for pages ifpind ships"
+checked=0
+while read -r unit page section; do
+  checked=$((checked + 1))
+  expect_eq "$page($section), named by $unit, is in $unit's package" \
+    "$(in_ct dpkg -S "/usr/share/man/man$section/$page.$section.gz" 2>/dev/null | cut -d: -f1 || true)" \
+    "$(in_ct dpkg -S "/lib/systemd/system/$unit" | cut -d: -f1)"
+done < <(sed -nE "s/^([^:]+): Command 'man ([a-z.]+)\(([0-9])\)' failed.*/\1 \2 \3/p" <<<"$out" | sort -u)
+((checked >= ${#units[@]})) || die "systemd-analyze verify did not check the man pages of every unit: '$out'"
+ok "systemd-analyze verify: nothing but the man-db check, for pages each unit's package ships"
 expect_eq "ifpind --version" "$(in_ct ifpind --version)" "ifpind $upstream"
 expect_eq "ifpinctl --version" "$(in_ct ifpinctl --version)" "ifpinctl $upstream"
 out=$(in_ct ifpinctl status 2>&1) || die "ifpinctl status failed: $out"
@@ -193,6 +258,20 @@ in_ct ip route show default | indent
 expect_eq "routes named by rt_protos.d (ip route ... proto ifpind)" \
   "$(in_ct ip route show default proto ifpind | wc -l)" 2
 
+step "kernel pinning: ifpinctl exec mgmt runs in a scope of ifpin.slice and reaches mgmt"
+# The package's ifpind.service (CAP_BPF, bpf(2), /sys/fs/bpf/ifpin writable), ifpin.slice and the
+# pin directory of its postinst, in a container booted as a host boots. bash's /dev/tcp: a plain
+# connect(), which only the kernel can pin; without exec the same request leaves through media.
+fetch='exec 3<>/dev/tcp/203.0.113.10/80 && printf "GET / HTTP/1.0\r\n\r\n" >&3 && tail -n 1 <&3'
+expect_eq "the roles' programs and maps pinned" "$(in_ct ls /sys/fs/bpf/ifpin | tr '\n' ' ')" "media media@map mgmt mgmt@map "
+expect_eq "bash's /dev/tcp, not pinned" "$(in_ct bash -c "$fetch")" media
+out=$(in_ct ifpinctl exec mgmt -- bash -c "grep '^0::' /proc/self/cgroup; $fetch" 2>&1) || die "ifpinctl exec mgmt: $out"
+[[ $(head -n 1 <<<"$out") =~ ^0::/ifpin.slice/ifpin-mgmt-[0-9]+\.scope$ ]] || die "the pinned process is not in a scope of ifpin.slice: $out"
+expect_eq "ifpinctl exec mgmt, in $(head -n 1 <<<"$out" | cut -c4-)" "$(tail -n 1 <<<"$out")" mgmt
+in_ct ifpinctl status | grep -q '^role mgmt: kernel pinning with /sys/fs/bpf/ifpin/mgmt' ||
+  die "ifpinctl status says nothing of mgmt's kernel pinning: $(in_ct ifpinctl status)"
+ok "ifpinctl status: $(in_ct ifpinctl status | grep '^role mgmt: kernel pinning')"
+
 step "systemctl restart: a new ifpind, the same routes"
 old_pid=$(prop ifpind MainPID)
 in_ct systemctl restart ifpind
@@ -213,10 +292,19 @@ out=$(in_ct ifpinctl status 2>&1) || die "ifpinctl status failed: $out"
 indent <<<"$out"
 
 # ---------------------------------------------------------------------------------------------
-step "upgrade to $new_version: ifpind restarted, ifpind.socket untouched, no request lost"
+step "upgrade to $new_version: ifpind restarted, ifpind.socket untouched, no request lost, pins kept"
 old_pid=$(prop ifpind MainPID)
+old_inode=$(in_ct stat -c %i /usr/sbin/ifpind)
 socket_since=$(prop ifpind.socket ActiveEnterTimestampMonotonic)
-fetch='exec 3<>/dev/tcp/203.0.113.10/80 && printf "GET / HTTP/1.0\r\n\r\n" >&3 && tail -n 1 <&3'
+# A pinned process that lives through the upgrade: a new connection every 0.2 s, its last answer in
+# /tmp/pinned.out. setsid, so that its parent is the container's init once the shell has gone.
+pinned_pid=$(in_ct sh -c 'setsid ifpinctl exec mgmt -- bash -c '\''while :; do
+  (exec 3<>/dev/tcp/203.0.113.10/80 && printf "GET / HTTP/1.0\r\n\r\n" >&3 && tail -n 1 <&3) >/tmp/pinned.new 2>&1
+  mv /tmp/pinned.new /tmp/pinned.out; sleep 0.2; done'\'' </dev/null >/dev/null 2>&1 & echo $!')
+wait_for 10 "the pinned process's first answer" in_ct test -s /tmp/pinned.out
+expect_eq "the pinned process's answer before the upgrade" "$(in_ct cat /tmp/pinned.out)" mgmt
+scope=$(in_ct sed -n 's|^0::/ifpin.slice/||p' "/proc/$pinned_pid/cgroup")
+# Each request of the loop is an ifpinctl exec: a pin request to ifpind, then a connection.
 # shellcheck disable=SC2016 # expanded by the container's bash
 load='fails=0 served=0
 while [ ! -e /run/ifpin-test-stop ]; do
@@ -236,6 +324,9 @@ expect_eq "ifpind.service after the upgrade" "$(in_ct systemctl is-active ifpind
 new_pid=$(prop ifpind MainPID)
 [[ $new_pid != "$old_pid" ]] || die "the upgrade did not restart ifpind (main PID still $old_pid)"
 ok "ifpind restarted: main PID $old_pid, now $new_pid"
+new_inode=$(in_ct stat -c %i /usr/sbin/ifpind)
+[[ $new_inode != "$old_inode" ]] || die "the upgrade did not replace /usr/sbin/ifpind"
+expect_eq "the running ifpind's program, by inode" "$(in_ct stat -L -c %i "/proc/$new_pid/exe")" "$new_inode"
 expect_eq "ifpind.socket active since" "$(prop ifpind.socket ActiveEnterTimestampMonotonic)" "$socket_since"
 read -r served fails <"$work/load.out" || die "the client loop said: $(cat "$work/load.out")"
 ((fails == 0)) || die "$fails of $((served + fails)) requests failed during the upgrade: $(in_ct sort /tmp/load.err | uniq -c)"
@@ -247,6 +338,13 @@ ok "the runtime change (mgmt at metric 3000) survived the upgrade"
 cmp -s "$config" "$work/ifpind.toml" || die "the upgrade changed the edited /etc/ifpind/ifpind.toml"
 [[ -z $(find "$root/etc/ifpind" -name '*.dpkg-*') ]] || die "the upgrade left $(find "$root/etc/ifpind" -name '*.dpkg-*')"
 ok "the edited configuration kept, no .dpkg-* file beside it"
+in_ct sh -c "kill -0 $pinned_pid" || die "the pinned process died with the upgrade"
+in_ct rm -f /tmp/pinned.out
+wait_for 10 "the pinned process's answer after the upgrade" in_ct test -s /tmp/pinned.out
+expect_eq "after the upgrade, the pinned process ($scope) answers" "$(in_ct cat /tmp/pinned.out)" mgmt
+expect_eq "still in" "$(in_ct sed -n 's|^0::/ifpin.slice/||p' "/proc/$pinned_pid/cgroup")" "$scope"
+in_ct sh -c "kill $pinned_pid"
+metrics_off "after the upgrade"
 
 # ---------------------------------------------------------------------------------------------
 step "apt-get remove ifpind: stopped, configuration and state kept"
@@ -257,12 +355,20 @@ done
 ! pgrep --ns "$leader" -x ifpind >/dev/null || die "an ifpind still runs after apt-get remove"
 ! ip netns exec "$host_ns" nft list table inet ifpind >/dev/null 2>&1 || die "table inet ifpind is still there"
 ! in_ct test -e /run/ifpind || die "/run/ifpind is still there after apt-get remove"
-ok "no ifpind process, no nftables table, no /run/ifpind"
+! in_ct test -e /sys/fs/bpf/ifpin || die "the pins are still there after apt-get remove: $(in_ct ls /sys/fs/bpf/ifpin)"
+ok "no ifpind process, no nftables table, no /run/ifpind, no /sys/fs/bpf/ifpin"
 expect_eq "ifpind's package state" "$(package_state ifpind)" "rc "
 cmp -s "$config" "$work/ifpind.toml" || die "apt-get remove changed or removed /etc/ifpind/ifpind.toml"
 [[ -s $state ]] || die "apt-get remove removed /var/lib/ifpind/runtime.json"
 in_ct getent group ifpin-admin >/dev/null || die "apt-get remove removed the group ifpin-admin"
 ok "configuration, /var/lib/ifpind and the groups kept until purge"
+
+step "an administrator enables ifpin-metrics.timer; it runs (skipped: no node exporter here)"
+in_ct systemctl enable --quiet --now ifpin-metrics.timer
+expect_eq "ifpin-metrics.timer" "$(in_ct systemctl is-enabled ifpin-metrics.timer) $(in_ct systemctl is-active ifpin-metrics.timer)" "enabled active"
+checked_at() { [[ $(prop ifpin-metrics.service ConditionTimestampMonotonic) != 0 ]]; }
+wait_for 10 "a run of ifpin-metrics.service" checked_at
+expect_eq "its condition (/var/lib/prometheus/node-exporter)" "$(prop ifpin-metrics.service ConditionResult)" no
 
 step "apt-get purge of the four (ifpind removed, the others installed): nothing of ifpin left"
 in_ct apt-get purge -y "${ifpin_packages[@]}" >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; die "apt-get purge failed"; }
@@ -278,7 +384,7 @@ ok "no ifpin group or user"
 in_ct systemctl daemon-reload
 left=$(in_ct systemctl list-unit-files --no-legend 'ifpin*'; in_ct systemctl list-units --all --no-legend 'ifpin*')
 [[ -z $left ]] || die "units left after purge: $left"
-ok "no ifpin unit, loaded or on disk"
+ok "no ifpin unit, loaded, enabled or on disk"
 ! pgrep --ns "$leader" -f ifpin >/dev/null || die "a process of ifpin runs after purge: $(pgrep --ns "$leader" -af ifpin)"
 ok "no process"
 # On exit ifpind leaves its routes, so that the host keeps its uplinks (docs/systemd.md); without
