@@ -14,8 +14,8 @@
 # - otherwise `dpkg-buildpackage -nc`: dh skips its build steps (debian/debhelper-build-stamp), and
 #   `meson install` (dh_auto_install) recompiles only what changed, with the flags of the first run;
 #   the unit suite is not run again.
-# A change to debian/rules or debian/control, to DEB_BUILD_OPTIONS, or to the versions of debhelper,
-# meson or the compiler starts from scratch. For a release, build in a clean clone instead
+# A change to the configure part of debian/rules (its exports, override_dh_auto_configure), to
+# DEB_BUILD_OPTIONS, or to the versions of debhelper, meson or the compiler starts from scratch. For a release, build in a clean clone instead
 # (README.md). dbgsym packages are left out unless DEB_BUILD_OPTIONS says otherwise.
 #
 # Environment: BUILD_DIR (default build/), SOURCE_DIR (default: this tree), DEB_BUILD_OPTIONS
@@ -49,9 +49,12 @@ mkdir -p "$work"
 exec 8>"$work.lock"
 flock 8
 
-# What the kept tree was configured with: when it changes, the kept tree is of no use.
+# What the kept tree was configured with: when it changes, the kept tree is of no use. Of
+# debian/rules, what sets the compiler flags and meson's options (its exports and
+# override_dh_auto_configure); the rest of it, and debian/control, act on the binary steps, which
+# dpkg-buildpackage -nc runs again anyway (dh_prep starts them afresh).
 configured_with() {
-  sha256sum "$source_dir/debian/rules" "$source_dir/debian/control" | cut -d' ' -f1
+  sed -n -e '/^export /p' -e '/^override_dh_auto_configure:/,/^$/p' "$source_dir/debian/rules" | sha256sum | cut -d' ' -f1
   echo "DEB_BUILD_OPTIONS=$DEB_BUILD_OPTIONS"
   dpkg-query -W -f='${Package} ${Version}\n' debhelper meson g++ dpkg-dev
 }
@@ -90,8 +93,12 @@ started=$SECONDS
 if [[ -z $copied && -f $work/built-with && $(<"$work/built-with") == "$(built_with)" ]] && all_there; then
   how="unchanged since the last build, whose packages are taken"
 else
-  how="${incremental:+incremental }dpkg-buildpackage in $tree"
-  echo "build-packages: ${incremental:+incremental }build in $tree${incremental:- (a full build: several minutes)}"
+  how="${incremental[*]:+incremental }dpkg-buildpackage in $tree"
+  if ((${#incremental[@]})); then
+    echo "build-packages: incremental build in $tree"
+  else
+    echo "build-packages: build in $tree (a full build: several minutes)"
+  fi
   rm -f "$work"/*.deb "$work"/*.ddeb "$work"/*.changes "$work"/*.buildinfo "$work/built-with" \
     "$work/meson-installed.list"
   log=$work/dpkg-buildpackage.log
