@@ -14,10 +14,12 @@
 #     pinning: ifpinctl exec in a scope of ifpin.slice reaching mgmt;
 #   - apt-get install of the higher version: ifpind restarted onto the new files, ifpind.socket not,
 #     no client request (ifpinctl exec, pinned in the kernel) lost meanwhile, a pinned process
-#     still pinned, the runtime change and the edited configuration kept, the timer still off;
+#     still pinned, the runtime change and the edited configuration kept, ifpin-metrics.timer, enabled
+#     by hand before, still on;
 #   - apt-get remove ifpind: everything stopped, the pins gone, configuration and state kept;
 #   - apt-get purge of all four (with ifpin-metrics.timer enabled by then): nothing of ifpin left
-#     (files, groups, units, processes, nftables table) but ifpind's routes, which stay on purpose
+#     (files, groups, units, processes) but ifpind's routes and its egress guard's table, which stay
+#     on purpose
 #     (docs/systemd.md).
 #
 # The packages are built without their tests (DEB_BUILD_OPTIONS=nocheck: the unit suite is
@@ -280,8 +282,16 @@ expect_eq "ifpind.service after restart" "$(in_ct systemctl is-active ifpind || 
 wait_for 10 "the routes after restart" routes_are "$expected"
 ok "new main PID $(prop ifpind MainPID), routes as before"
 
-step "a runtime change (ifpinctl set-metric), kept in /var/lib/ifpind"
-out=$(in_ct ifpinctl set-metric mgmt 3000 2>&1) || die "ifpinctl set-metric failed: $out"
+step "a runtime change by a member of ifpin-admin (ifpinctl set-metric), authorised by polkit, kept in /var/lib/ifpind"
+# polkitd came as ifpind's Recommends; the package's action and 50-ifpin.rules let alice, a member
+# of admin_group, change the policy without authenticating.
+expect_eq "polkitd installed (Recommends)" "$(package_state polkitd)" "ii "
+in_ct useradd --no-create-home --groups ifpin-admin alice
+out=$(in_ct setpriv --reuid=alice --regid="$(in_ct id -g alice)" --init-groups ifpinctl set-metric mgmt 3000 2>&1) ||
+  die "alice's ifpinctl set-metric failed: $out"
+wait_for 5 "the journal's line that polkit authorised alice's SetMetric" sh -c \
+  "nsenter --target $leader --all journalctl -u ifpind -o cat | grep -q 'D-Bus: .* by uid $(in_ct id -u alice) .*authorised by polkit'"
+ok "journal: $(in_ct journalctl -u ifpind -o cat | grep 'authorised by polkit' | tail -n 1)"
 expected=$'default via 192.0.2.1 dev media0 metric 100\ndefault via 198.51.100.1 dev mgmt0 metric 3000'
 wait_for 10 "mgmt's route at metric 3000" routes_are "$expected"
 state=$root/var/lib/ifpind/runtime.json
@@ -290,6 +300,13 @@ cp "$state" "$work/runtime.json"
 out=$(in_ct ifpinctl status 2>&1) || die "ifpinctl status failed: $out"
 [[ $out == *media0* && $out == *mgmt0* && $out == *3000* ]] || die "ifpinctl status does not show both roles and metric 3000: $out"
 indent <<<"$out"
+
+step "an administrator enables ifpin-metrics.timer before the upgrade; it runs (skipped: no node exporter here)"
+in_ct systemctl enable --quiet --now ifpin-metrics.timer
+expect_eq "ifpin-metrics.timer" "$(in_ct systemctl is-enabled ifpin-metrics.timer) $(in_ct systemctl is-active ifpin-metrics.timer)" "enabled active"
+checked_at() { [[ $(prop ifpin-metrics.service ConditionTimestampMonotonic) != 0 ]]; }
+wait_for 10 "a run of ifpin-metrics.service" checked_at
+expect_eq "its condition (/var/lib/prometheus/node-exporter)" "$(prop ifpin-metrics.service ConditionResult)" no
 
 # ---------------------------------------------------------------------------------------------
 step "upgrade to $new_version: ifpind restarted, ifpind.socket untouched, no request lost, pins kept"
@@ -344,7 +361,8 @@ wait_for 10 "the pinned process's answer after the upgrade" in_ct test -s /tmp/p
 expect_eq "after the upgrade, the pinned process ($scope) answers" "$(in_ct cat /tmp/pinned.out)" mgmt
 expect_eq "still in" "$(in_ct sed -n 's|^0::/ifpin.slice/||p' "/proc/$pinned_pid/cgroup")" "$scope"
 in_ct sh -c "kill $pinned_pid"
-metrics_off "after the upgrade"
+# Enabled by the administrator: still on after the upgrade (debian/rules: --restart-after-upgrade).
+expect_eq "ifpin-metrics.timer after the upgrade" "$(in_ct systemctl is-enabled ifpin-metrics.timer) $(in_ct systemctl is-active ifpin-metrics.timer)" "enabled active"
 
 # ---------------------------------------------------------------------------------------------
 step "apt-get remove ifpind: stopped, configuration and state kept"
@@ -353,24 +371,25 @@ for unit in ifpind.service ifpind.socket; do
   expect_eq "$unit after remove" "$(in_ct systemctl is-active "$unit" || true)" inactive
 done
 ! pgrep --ns "$leader" -x ifpind >/dev/null || die "an ifpind still runs after apt-get remove"
-! ip netns exec "$host_ns" nft list table inet ifpind >/dev/null 2>&1 || die "table inet ifpind is still there"
+# The egress guard fails closed (docs/security.md): sockets handed out live on in their holders, so
+# the table stays when ifpind stops, as the routes do. (Read whole first: with pipefail, grep -q
+# leaving early could make nft's SIGPIPE a failure.)
+guard_stays() {
+  local table
+  table=$(ip netns exec "$host_ns" nft list table inet ifpind 2>/dev/null || true)
+  [[ $table == *'comment "role mgmt"'* ]] || die "table inet ifpind went away $1 (the guard fails closed)"
+}
+guard_stays "with apt-get remove"
 ! in_ct test -e /run/ifpind || die "/run/ifpind is still there after apt-get remove"
 ! in_ct test -e /sys/fs/bpf/ifpin || die "the pins are still there after apt-get remove: $(in_ct ls /sys/fs/bpf/ifpin)"
-ok "no ifpind process, no nftables table, no /run/ifpind, no /sys/fs/bpf/ifpin"
+ok "no ifpind process, no /run/ifpind, no /sys/fs/bpf/ifpin; table inet ifpind stays"
 expect_eq "ifpind's package state" "$(package_state ifpind)" "rc "
 cmp -s "$config" "$work/ifpind.toml" || die "apt-get remove changed or removed /etc/ifpind/ifpind.toml"
 [[ -s $state ]] || die "apt-get remove removed /var/lib/ifpind/runtime.json"
 in_ct getent group ifpin-admin >/dev/null || die "apt-get remove removed the group ifpin-admin"
 ok "configuration, /var/lib/ifpind and the groups kept until purge"
 
-step "an administrator enables ifpin-metrics.timer; it runs (skipped: no node exporter here)"
-in_ct systemctl enable --quiet --now ifpin-metrics.timer
-expect_eq "ifpin-metrics.timer" "$(in_ct systemctl is-enabled ifpin-metrics.timer) $(in_ct systemctl is-active ifpin-metrics.timer)" "enabled active"
-checked_at() { [[ $(prop ifpin-metrics.service ConditionTimestampMonotonic) != 0 ]]; }
-wait_for 10 "a run of ifpin-metrics.service" checked_at
-expect_eq "its condition (/var/lib/prometheus/node-exporter)" "$(prop ifpin-metrics.service ConditionResult)" no
-
-step "apt-get purge of the four (ifpind removed, the others installed): nothing of ifpin left"
+step "apt-get purge of the four (ifpind removed, the others installed, ifpin-metrics.timer on): nothing of ifpin left"
 in_ct apt-get purge -y "${ifpin_packages[@]}" >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; die "apt-get purge failed"; }
 for package in "${ifpin_packages[@]}"; do
   expect_eq "$package after purge" "$(package_state "$package")" ""
@@ -390,7 +409,8 @@ ok "no process"
 # On exit ifpind leaves its routes, so that the host keeps its uplinks (docs/systemd.md); without
 # rt_protos.d they show as protocol 241.
 routes_are "$expected" || die "the routes changed after purge: $(ip -n "$host_ns" route show default)"
-ok "ifpind's routes stay, as documented:"
+guard_stays "with apt-get purge"
+ok "ifpind's routes and table inet ifpind stay, as documented; the routes:"
 in_ct ip route show default | indent
 
 echo
