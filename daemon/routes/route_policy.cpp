@@ -98,18 +98,18 @@ std::optional<NetlinkAck> RoutePolicy::execute(const RouteChange &change, Kernel
         return std::nullopt;
     }
     if (change.kind == RouteChange::Kind::replace) {
-        // The kernel swapped the route of that metric and nexthop for ours.
-        auto routes = kernel.defaultRoutes();
+        // The kernel swapped the route of that table, metric and nexthop for ours.
+        auto routes = route.table == kernel.table() ? kernel.defaultRoutes() : kernel.replyRoutes();
         for (const auto &old : routes)
-            if (old.family == route.family && old.metric == route.metric && old.ifindex == route.ifindex &&
-                old.gateway == route.gateway)
+            if (old.table == route.table && old.family == route.family && old.metric == route.metric &&
+                old.ifindex == route.ifindex && old.gateway == route.gateway)
                 kernel.noteRemoved(old);
     }
     kernel.noteAdded(route);
     return std::nullopt;
 }
 
-std::optional<std::string> RoutePolicy::executeAndLog(const RouteChange &change, std::string_view who,
+std::optional<RoutePolicy::WriteFailure> RoutePolicy::executeAndLog(const RouteChange &change, std::string_view who,
                                                       KernelState &kernel, RouteWriter &writer,
                                                       spdlog::level::level_enum level)
 {
@@ -120,7 +120,7 @@ std::optional<std::string> RoutePolicy::executeAndLog(const RouteChange &change,
             fmt::format("{} {}: {}{}", change.kind == RouteChange::Kind::remove ? "cannot remove" : "cannot add",
                         what, std::strerror(failure->error), failure->message.empty() ? "" : " (" + failure->message + ")");
         spdlog::error("{}: {}", who, error);
-        return error;
+        return WriteFailure{failure->error, std::move(error)};
     }
     std::string_view done = change.kind == RouteChange::Kind::add       ? "added"
                             : change.kind == RouteChange::Kind::replace ? "replaced with"
@@ -215,11 +215,14 @@ bool RoutePolicy::carryOut(const RoutePlan &plan, KernelState &kernel, RouteWrit
         // (our route is in place then), nor does applying a new policy.
         if (restoring && !rolePlan.make.empty() && holdOff(key, now, who))
             continue;
+        int lastErrno = 0;
         auto step = [&](const RouteChange &change) {
             auto error = executeAndLog(change, who, kernel, writer,
                                        restoring ? spdlog::level::debug : spdlog::level::info);
-            if (error)
-                familyStatus.lastError = *error;
+            if (error) {
+                familyStatus.lastError = error->text;
+                lastErrno = error->error;
+            }
             return !error;
         };
         bool wrote = false;
@@ -236,7 +239,9 @@ bool RoutePolicy::carryOut(const RoutePlan &plan, KernelState &kernel, RouteWrit
         if (made)
             for (const auto &change : rolePlan.clear)
                 wrote |= step(change);
-        if (!made && familyStatus.gatewayLearned && dropRefusedGateway({rolePlan.role, rolePlan.family}, familyStatus.lastError, familyStatus))
+        bool refusedAsUnreachable = lastErrno == EINVAL || lastErrno == ENETUNREACH || lastErrno == EHOSTUNREACH;
+        if (!made && !rolePlan.replyTable && refusedAsUnreachable && familyStatus.gatewayLearned &&
+            dropRefusedGateway({rolePlan.role, rolePlan.family}, familyStatus.lastError, familyStatus))
             familyStatus.lastError.clear(); // no retry: nothing to retry until a new gateway is learned
         anyFailed |= !familyStatus.lastError.empty();
         // One restoration per role and family, however many of its tables were written again.

@@ -147,17 +147,24 @@ private:
     void removeOwn(const std::vector<RouteFact> &routes, KernelState &kernel, RouteWriter &writer);
     // Writes one change and records it in kernel when it took effect; the kernel's answer when not.
     std::optional<NetlinkAck> execute(const RouteChange &change, KernelState &kernel, RouteWriter &writer);
+    // A write the kernel refused: its errno and the logged words.
+    struct WriteFailure {
+        int error = 0;
+        std::string text;
+    };
     // execute(), with the log line that says what was done for whom, or why it failed (returned).
     // Successes at `level`: debug for restorations, which are summed up instead (restorationReports_).
-    std::optional<std::string> executeAndLog(const RouteChange &change, std::string_view who, KernelState &kernel,
+    std::optional<WriteFailure> executeAndLog(const RouteChange &change, std::string_view who, KernelState &kernel,
                                              RouteWriter &writer,
                                              spdlog::level::level_enum level = spdlog::level::info);
     // A restoration for this role and family is held off: true, and heldOffUntil_ covers it.
     // A role's route in one table: the managed table (false) or its reply table (true).
     using HoldoffKey = std::tuple<std::string, Family, bool>;
     bool holdOff(const HoldoffKey &key, RestorationHoldoff::Clock::time_point now, std::string_view who);
-    // The kernel refused the route through a learned gateway: the lease or router it came from is
-    // gone (the address that reached it went). Dropped, with one log line, unless keep_learned_gateways.
+    // The kernel refused the route through a learned gateway as unreachable or invalid (EINVAL,
+    // ENETUNREACH, EHOSTUNREACH): the lease or router it came from is gone (the address that reached
+    // it went). Dropped, with one log line, unless keep_learned_gateways. Any other refusal (ENOBUFS,
+    // EBUSY, ...) is retried as every failed write is; a reply table's write never drops it.
     bool dropRefusedGateway(const RoleFamily &key, const std::string &error, FamilyStatus &status);
     void reportOutranking(const RoutePlan &plan, const KernelState &kernel);
 

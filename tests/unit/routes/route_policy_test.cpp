@@ -1,3 +1,5 @@
+#include <cstring>
+
 #include <gtest/gtest.h>
 
 #include <linux/if.h>
@@ -246,6 +248,38 @@ TEST(RoutePolicy, ARefusedLearnedGatewayIsDroppedUnlessKept)
             EXPECT_EQ(policy.status("mgmt")->state, RoleState::enforced);
             EXPECT_TRUE(policy.status("mgmt")->stateReason.empty());
         }
+    }
+}
+
+// Only a refusal that says the gateway cannot be reached drops it: a transient failure (the
+// kernel's buffers, a busy lock) is retried with the gateway kept.
+TEST(RoutePolicy, ATransientFailureKeepsTheLearnedGateway)
+{
+    for (int transient : {ENOBUFS, EBUSY, ENOMEM}) {
+        SCOPED_TRACE(std::strerror(transient));
+        RoutePolicy policy(ours);
+        policy.setConfig(twoRoles());
+        KernelState kernel = kernelWithLinks();
+        kernel.noteAdded(dhcpRoute(mgmt, "198.51.100.1", 0));
+        RecordingWriter writer;
+        policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
+        ASSERT_EQ(policy.status("mgmt")->state, RoleState::enforced);
+
+        kernel.noteRemoved(makeOwnRoute(Family::inet, 254, mgmt, ip("198.51.100.1"), 1000, ours));
+        writer.addError = transient;
+        policy.setClock([] { return RestorationHoldoff::Clock::now() + std::chrono::seconds(10); });
+        EXPECT_TRUE(policy.reconcile(kernel, writer, ReconcileTrigger::kernel)) << "retried";
+        const RoleStatus &mgmtStatus = *policy.status("mgmt");
+        EXPECT_EQ(mgmtStatus.state, RoleState::failed);
+        EXPECT_TRUE(mgmtStatus.families[0].gatewayKnown);
+        EXPECT_TRUE(mgmtStatus.stateReason.empty()) << mgmtStatus.stateReason;
+
+        writer.addError = 0;
+        writer.writes.clear();
+        policy.setClock([] { return RestorationHoldoff::Clock::now() + std::chrono::seconds(20); });
+        policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
+        EXPECT_EQ(policy.status("mgmt")->state, RoleState::enforced);
+        EXPECT_FALSE(writer.writes.empty()) << "the route through 198.51.100.1 written again";
     }
 }
 
