@@ -65,6 +65,11 @@ void RoleChecks::follow(const UplinkFacts &facts)
             echoSockets_[i].reset();
         }
         neighbourStates_.clear();
+        // What was found of the old uplink says nothing of this one: a role moved off a dead
+        // uplink is not kept demoted on the new one for up_after intervals.
+        for (auto &family : families_)
+            if (!family.targets().empty())
+                family.reset("interface changed to " + facts.interface);
     }
     retarget();
 }
