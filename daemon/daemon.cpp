@@ -90,7 +90,9 @@ int Daemon::run()
     // and the first reconcile, after the whole table was read, removes what must go.
     try {
         kernelWatch_.readLinks();
-        policy_.placeConfiguredRoutes(kernel_, writer_);
+        // Not when a rollback at start changed the table: they would go into the old one.
+        if (kernel_.table() == policy_.config().daemon.table)
+            policy_.placeConfiguredRoutes(kernel_, writer_);
     } catch (const std::exception &error) {
         spdlog::debug("routes not placed before reading the table: {}", error.what());
     }
@@ -335,11 +337,17 @@ void Daemon::setPolicyConfig()
     pinning_.setRoles(policy_.config()); // after the guard: the marks are its; never throws
     health_.setRoles(policy_.config());
     policy_.setDemoted(health_.demoted()); // a role whose checks went (or changed) is not demoted
-    if (health_.usesNeighbours())
-        kernelWatch_.followNeighbours({[this](const NeighbourMessage &message) { health_.neighbourChanged(message); },
-                                       [this] { health_.neighboursLost(); }});
-    else
-        kernelWatch_.followNeighbours({});
+    // Last, and never throws: the policy above is in force whatever the event socket says.
+    try {
+        if (health_.usesNeighbours())
+            kernelWatch_.followNeighbours({[this](const NeighbourMessage &message) { health_.neighbourChanged(message); },
+                                           [this] { health_.neighboursLost(); }});
+        else
+            kernelWatch_.followNeighbours({});
+    } catch (const std::exception &error) {
+        spdlog::error("neighbour events not followed ({}): neighbour health checks may stay unknown",
+                      error.what());
+    }
 }
 
 void Daemon::followUplinks()
