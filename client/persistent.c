@@ -73,8 +73,14 @@ static void credentials(uid_t *euid, gid_t *egid, int *ngroups, gid_t *groups)
     *euid = geteuid();
     *egid = getegid();
     int n = getgroups(groups_max, groups);
-    if (n < 0) /* more than groups_max: count them, compare the first groups_max */
+    if (n < 0) { /* more than groups_max: count them all, keep the first groups_max to compare */
+        memset(groups, 0, groups_max * sizeof groups[0]);
         n = getgroups(0, NULL);
+        gid_t *all = n > 0 ? malloc((size_t)n * sizeof *all) : NULL;
+        if (all && getgroups(n, all) == n)
+            memcpy(groups, all, groups_max * sizeof groups[0]);
+        free(all);
+    }
     *ngroups = n;
 }
 
