@@ -210,6 +210,19 @@ TEST(RoutePolicy, HoldsOffARouteDeletedInALoop)
     EXPECT_TRUE(policy.status("media")->families[0].routeInPlace);
 }
 
+// mgmt enforced through the gateway 198.51.100.1 it learned from a DHCP client's route; then
+// ifpind's route through it goes (the lease's address went, or a transient loss) and the next
+// writes fail with addError.
+void learnMgmtGatewayThenLoseItsRoute(RoutePolicy &policy, KernelState &kernel, RecordingWriter &writer, int addError)
+{
+    kernel.noteAdded(dhcpRoute(mgmt, "198.51.100.1", 0));
+    policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
+    ASSERT_EQ(policy.status("mgmt")->state, RoleState::enforced);
+    kernel.noteRemoved(makeOwnRoute(Family::inet, 254, mgmt, ip("198.51.100.1"), 1000, ours));
+    writer.addError = addError;
+    writer.writes.clear();
+}
+
 // The kernel refuses the route through a learned gateway (its lease's address went): the gateway
 // is dropped, the role is no-gateway with the reason, and nothing is retried.
 TEST(RoutePolicy, ARefusedLearnedGatewayIsDroppedUnlessKept)
@@ -221,14 +234,10 @@ TEST(RoutePolicy, ARefusedLearnedGatewayIsDroppedUnlessKept)
         RoutePolicy policy(ours);
         policy.setConfig(config);
         KernelState kernel = kernelWithLinks();
-        kernel.noteAdded(dhcpRoute(mgmt, "198.51.100.1", 0));
         RecordingWriter writer;
-        policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
-        ASSERT_EQ(policy.status("mgmt")->state, RoleState::enforced);
-
-        kernel.noteRemoved(makeOwnRoute(Family::inet, 254, mgmt, ip("198.51.100.1"), 1000, ours));
-        writer.addError = EINVAL; // "Nexthop has invalid gateway"
-        writer.writes.clear();
+        learnMgmtGatewayThenLoseItsRoute(policy, kernel, writer, EINVAL); // "Nexthop has invalid gateway"
+        if (HasFatalFailure())
+            return;
         policy.setClock([] { return RestorationHoldoff::Clock::now() + std::chrono::seconds(10); });
         bool retry = policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
         const RoleStatus &mgmtStatus = *policy.status("mgmt");
@@ -260,13 +269,10 @@ TEST(RoutePolicy, ATransientFailureKeepsTheLearnedGateway)
         RoutePolicy policy(ours);
         policy.setConfig(twoRoles());
         KernelState kernel = kernelWithLinks();
-        kernel.noteAdded(dhcpRoute(mgmt, "198.51.100.1", 0));
         RecordingWriter writer;
-        policy.reconcile(kernel, writer, ReconcileTrigger::kernel);
-        ASSERT_EQ(policy.status("mgmt")->state, RoleState::enforced);
-
-        kernel.noteRemoved(makeOwnRoute(Family::inet, 254, mgmt, ip("198.51.100.1"), 1000, ours));
-        writer.addError = transient;
+        learnMgmtGatewayThenLoseItsRoute(policy, kernel, writer, transient);
+        if (HasFatalFailure())
+            return;
         policy.setClock([] { return RestorationHoldoff::Clock::now() + std::chrono::seconds(10); });
         EXPECT_TRUE(policy.reconcile(kernel, writer, ReconcileTrigger::kernel)) << "retried";
         const RoleStatus &mgmtStatus = *policy.status("mgmt");
