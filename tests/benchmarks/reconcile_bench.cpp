@@ -114,11 +114,13 @@ void foreignTrials(int family, Rtnl &writer, Rtnl &listener, const Setup &setup)
 void deletionTrials(int family, Rtnl &writer, Rtnl &listener, const Setup &setup)
 {
     Route own = defaultRoute(family, setup, setup.metric, ifpindProtocol);
-    std::vector<double> samples;
+    std::vector<double> samples, acks;
     int missed = 0;
     for (int i = 0; i < setup.trials; ++i) {
         auto start = Clock::now();
         int error = writer.routeRequest(RTM_DELROUTE, 0, own);
+        // The kernel's share: the deletion itself, until its ACK (ifpind may restore before it is read).
+        acks.push_back(microseconds(Clock::now() - start));
         if (error != 0)
             throw std::runtime_error(familyName(family) + " trial " + std::to_string(i) +
                                      ": deleting ifpind's route failed: " + std::strerror(-error));
@@ -139,6 +141,7 @@ void deletionTrials(int family, Rtnl &writer, Rtnl &listener, const Setup &setup
     }
     saveSamples("reconcile", familyName(family) + " ifpind's route deleted -> its NEWROUTE", samples);
     reportSummary("reconcile", familyName(family) + " ifpind's route deleted -> its NEWROUTE", summarize(samples));
+    reportSummary("reconcile", familyName(family) + " deleting ifpind's route: the deletion's ACK", summarize(acks));
     report("reconcile", familyName(family) + " deletions not restored within 2 s", missed, "trials");
 }
 
