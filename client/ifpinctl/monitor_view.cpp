@@ -92,6 +92,11 @@ const std::vector<PropertyEventRule> &propertyEventRules()
 {
     static const std::vector<PropertyEventRule> rules{
         {"State", "state", changeOf("state")},
+        {"StateReason", "state",
+         [](const json &, const json &a) {
+             return a.is_string() && !a.get<std::string>().empty() ? "state reason: " + text(a)
+                                                                   : std::string("no state reason");
+         }},
         {"LinkState", "link", changeOf("link")},
         {"Restorations", "route-restored",
          [](const json &b, const json &a) { return "route restored (restorations " + change(b, a) + ")"; }},

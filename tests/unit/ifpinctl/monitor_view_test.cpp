@@ -159,6 +159,30 @@ TEST_F(MonitorView, KernelPinningComingAndGoing)
               (std::vector<std::string>{t + "kernel pinning available\n", t + "no kernel pinning problem\n"}));
 }
 
+// Why a role has no gateway (a learned one dropped, issue #20) comes with its state change, and
+// goes when a gateway is known again.
+TEST_F(MonitorView, StateReasonHasItsWords)
+{
+    PropertyMap before = mgmtProperties();
+    before["StateReason"] = sdbus::Variant(std::string(""));
+    const std::string reason = "learned gateway 198.51.100.1 dropped: the kernel refused it";
+    PropertyMap dropped{{"State", sdbus::Variant(std::string("no-gateway"))},
+                        {"StateReason", sdbus::Variant(reason)}};
+    const std::string t = "2025-05-01T10:00:00.250+00:00 mgmt: ";
+    auto events = propertyEvents(at(), "mgmt", before, dropped);
+    EXPECT_EQ(lines(events), (std::vector<std::string>{t + "state enforced -> no-gateway\n",
+                                                       t + "state reason: " + reason + "\n"}));
+    for (const auto &event : events)
+        EXPECT_EQ(event.event, "state");
+    PropertyMap after = before;
+    after.insert_or_assign("State", dropped.at("State"));
+    after.insert_or_assign("StateReason", dropped.at("StateReason"));
+    PropertyMap learned{{"State", sdbus::Variant(std::string("enforced"))},
+                        {"StateReason", sdbus::Variant(std::string(""))}};
+    EXPECT_EQ(lines(propertyEvents(at(), "mgmt", after, learned)),
+              (std::vector<std::string>{t + "state no-gateway -> enforced\n", t + "no state reason\n"}));
+}
+
 // Return routing: turned on, its table, its rules as they come and go, its reply routes.
 TEST_F(MonitorView, ReturnRoutingHasItsWords)
 {
