@@ -8,7 +8,7 @@ std::optional<Id> AccountCache::cached(std::map<std::string, Entry<Id>, std::les
 {
     auto now = Clock::now();
     auto it = table.find(name);
-    if (it != table.end() && (it->second.id || now - it->second.resolvedAt < retryUnresolved_))
+    if (it != table.end() && now - it->second.resolvedAt < (it->second.id ? refreshResolved_ : retryUnresolved_))
         return it->second.id;
     ++lookups_;
     std::optional<Id> id = lookup(name);

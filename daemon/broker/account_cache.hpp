@@ -3,7 +3,9 @@
 // service, each time it is asked, which cost the broker more than the socket it hands out
 // (docs/performance.md). Resolved at start and at each reload (SIGHUP, D-Bus Reload); a name that
 // did not resolve is asked again at most once per `retryUnresolved`, so that a user or group
-// created after start (sysusers, an admin) counts within that time without a reload.
+// created after start (sysusers, an admin) counts within that time without a reload; a name that
+// did is asked again, when next used, once `refreshResolved` has passed, so that a deleted user
+// whose uid goes to somebody else (or a renumbered group) stops counting within that time.
 #pragma once
 
 #include <chrono>
@@ -22,9 +24,11 @@ class AccountCache final : public AccountResolver {
 public:
     using Clock = std::chrono::steady_clock;
     static constexpr std::chrono::seconds defaultRetryUnresolved{30};
+    static constexpr std::chrono::seconds defaultRefreshResolved{60};
 
-    explicit AccountCache(const AccountResolver &upstream, std::chrono::nanoseconds retryUnresolved = defaultRetryUnresolved)
-        : upstream_(upstream), retryUnresolved_(retryUnresolved)
+    explicit AccountCache(const AccountResolver &upstream, std::chrono::nanoseconds retryUnresolved = defaultRetryUnresolved,
+                          std::chrono::nanoseconds refreshResolved = defaultRefreshResolved)
+        : upstream_(upstream), retryUnresolved_(retryUnresolved), refreshResolved_(refreshResolved)
     {
     }
 
@@ -52,6 +56,7 @@ private:
 
     const AccountResolver &upstream_;
     std::chrono::nanoseconds retryUnresolved_;
+    std::chrono::nanoseconds refreshResolved_;
     mutable std::map<std::string, Entry<uid_t>, std::less<>> users_;
     mutable std::map<std::string, Entry<gid_t>, std::less<>> groups_;
     mutable uint64_t lookups_ = 0;

@@ -101,6 +101,31 @@ TEST(AccountCache, UnresolvedNameAskedAgainOnceTheRetryIntervalPassed)
     EXPECT_EQ(nss.asked, atLoad + 2);
 }
 
+// userdel alice, and her uid goes to the next account made: the cached name must not keep admitting
+// that uid past the refresh interval (nor a renumbered group its old gid).
+TEST(AccountCache, ResolvedNameAskedAgainOnceTheRefreshIntervalPassed)
+{
+    CountingAccounts nss;
+    AccountCache cache(nss, 1h, 1h);
+    Config config = configWith({"alice"}, {"ifpin-mgmt"});
+    cache.resolve(config);
+    nss.users.erase("alice");
+    nss.groups["ifpin-mgmt"] = 901;
+    EXPECT_EQ(cache.userId("alice"), 1000u); // within the interval: the name resolved at load
+    EXPECT_EQ(cache.groupId("ifpin-mgmt"), 900u);
+
+    AccountCache refreshing(nss, 1h, 0ns); // every refresh interval has passed
+    nss.users["alice"] = 1000;
+    nss.groups["ifpin-mgmt"] = 900;
+    refreshing.resolve(config);
+    nss.users.erase("alice");
+    nss.groups["ifpin-mgmt"] = 901;
+    EXPECT_FALSE(refreshing.userId("alice"));
+    EXPECT_FALSE(mayUseRole(config.roles[0], PeerCredentials{1, 1000, 1000, {}}, refreshing));
+    EXPECT_EQ(refreshing.groupId("ifpin-mgmt"), 901u);
+    EXPECT_FALSE(mayUseRole(config.roles[0], PeerCredentials{1, 2000, 900, {}}, refreshing));
+}
+
 TEST(AccountCache, NamesOutsideTheConfigAreCachedToo)
 {
     CountingAccounts nss;
