@@ -31,7 +31,7 @@ void safely(const char *what, Body &&body)
 
 Authorization refusedAtOnce(Verdict::Kind kind, std::string reason)
 {
-    return Authorization{Verdict{kind, "ifpind", std::move(reason)}, std::nullopt, {}, false};
+    return Authorization{Verdict{kind, "ifpind", std::move(reason)}, std::nullopt, {}, false, std::nullopt};
 }
 
 } // namespace
@@ -184,7 +184,7 @@ void BusAuthorizer::authorizeChange(const std::string &sender, bool interactive,
         std::string group = backend_.policy.config().daemon.adminGroup;
         if (caller->uid == 0) { // no round trip to polkit: it would say yes
             finish({decideChangePolicy(0, PolkitAnswer::absent, interactive, std::nullopt, group, ""), caller,
-                    peerOf(*caller), false});
+                    peerOf(*caller), false, group});
             return;
         }
         std::map<std::string, std::string> details{{"admin_group", group}, {"method", method}};
@@ -207,7 +207,7 @@ void BusAuthorizer::authorizeChange(const std::string &sender, bool interactive,
                       Verdict verdict = decideChangePolicy(caller->uid, answer, interactive, inGroup, group, error);
                       if (answer == PolkitAnswer::absent && !verdict.granted())
                           verdict.reason = describeAdminRefusal(peer, group);
-                      finish({verdict, caller, peer, false});
+                      finish({verdict, caller, peer, false, group});
                   });
     });
 }
@@ -227,12 +227,12 @@ void BusAuthorizer::authorizeOpenSocket(const std::string &sender, bool interact
         }
         PeerCredentials peer = peerOf(*caller);
         if (!admits(peer)) {
-            finish({Verdict{Verdict::Kind::denied, "the allow lists", ""}, caller, peer, true});
+            finish({Verdict{Verdict::Kind::denied, "the allow lists", ""}, caller, peer, true, std::nullopt});
             return;
         }
         askPolkit(*caller, actionOpenSocket, {{"role", role}, {"interface", interface}}, interactive,
                   [caller, peer, interactive, finish](PolkitAnswer answer, std::string error) {
-                      finish({decideOpenSocket(answer, interactive, error), caller, peer, false});
+                      finish({decideOpenSocket(answer, interactive, error), caller, peer, false, std::nullopt});
                   });
     });
 }

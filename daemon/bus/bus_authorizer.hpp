@@ -39,6 +39,10 @@ struct Authorization {
     std::optional<BusCaller> caller; // absent when its credentials could not be read
     PeerCredentials peer;            // the caller as the broker's allow lists take it
     bool listsRefused = false;       // open-socket: the role's allow lists did not admit the caller
+    // change-policy: the [daemon] admin_group the verdict was decided with (polkit's detail, the
+    // fallback's group). A reload may change it while polkit is asked; a grant under the old group
+    // is then not acted on (requireGranted).
+    std::optional<std::string> adminGroup;
 };
 
 class BusAuthorizer {

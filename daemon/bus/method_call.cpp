@@ -7,6 +7,12 @@ void requireGranted(const Authorization &authorization, BusContext &context, std
     const Verdict &verdict = authorization.verdict;
     std::string who = authorization.caller ? authorization.caller->describe() : "a caller";
     if (verdict.granted()) {
+        // The policy may have been reloaded while polkit was asked: a grant for the old admin_group
+        // is not one for the group configured now.
+        if (authorization.adminGroup && *authorization.adminGroup != context.backend.policy.config().daemon.adminGroup) {
+            spdlog::info("D-Bus: {} by {} not done: admin_group changed while authorising", what, who);
+            throw sdbus::Error(errorFailed, "the configuration changed while authorising; try again");
+        }
         spdlog::info("D-Bus: {} by {} authorised by {}", what, who, verdict.by);
         return;
     }

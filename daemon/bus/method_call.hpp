@@ -82,7 +82,8 @@ const char *errorOf(ifpin_status status);
 
 // Logs the decision on `what` ("SetMetric of role mgmt") and, unless it was granted, throws the error
 // for the caller: AccessDenied, Busy or InteractiveAuthorizationRequired. Refusals go to the
-// rate-limited log.
+// rate-limited log. A grant decided with an admin_group that a reload has changed since throws
+// Failed ("the configuration changed while authorising; try again").
 void requireGranted(const Authorization &authorization, BusContext &context, std::string_view what);
 
 } // namespace ifpin

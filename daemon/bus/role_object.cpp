@@ -114,17 +114,14 @@ void RoleObject::changeWhenAuthorised(const char *method, sdbus::Result<> &&resu
     // By value: this object may be gone when the answer comes (a reload removed the role).
     BusContext &context = context_;
     std::string role = role_;
-    std::string adminGroup = backend_.policy.config().daemon.adminGroup;
     std::string what = std::string(method) + " of role " + role;
     context.authorizer.authorizeChange(
         senderOf(*message), allowsInteraction(*message), method, role,
-        [&context, reply, role, adminGroup, what, method, validate](const Authorization &authorization) {
+        [&context, reply, role, what, method, validate](const Authorization &authorization) {
             replyGuarded(*reply, method, [&] {
-                requireGranted(authorization, context, what);
+                requireGranted(authorization, context, what); // and admin_group unchanged meanwhile
                 // The policy may have been reloaded while polkit was asked.
                 const Config &now = context.backend.policy.config();
-                if (now.daemon.adminGroup != adminGroup)
-                    throw sdbus::Error(errorFailed, "the configuration changed while authorising; try again");
                 if (!now.findRole(role))
                     throw sdbus::Error(errorUnknownRole, "role " + role + " was removed while authorising");
                 auto edit = validate();

@@ -56,5 +56,42 @@ TEST_F(DbusFakePolkit, SilentPolkitTimesOutAndIsCancelled)
     EXPECT_TRUE(mgmtRoutesAt(1000));
 }
 
+// polkit was asked with admin_group ifpin-test-admin (its rules file grants that group), and a reload
+// changed admin_group before the answer came: the grant is for a group that no longer administers,
+// so the call is refused with "try again", for the manager's methods as for the role setters.
+TEST_F(DbusFakePolkit, GrantForAnAdminGroupChangedMeanwhileIsNotActedOn)
+{
+    ASSERT_TRUE(startFake("yes", 2000));
+    ASSERT_TRUE(startInBusNamespace());
+    ASSERT_TRUE(mgmtRoutesBecome(1000));
+    const std::vector<std::pair<std::string, std::string>> calls{
+        {"Reload", "org.ifpin1.Manager Reload"},
+        {"CheckpointCreate", "org.ifpin1.Manager CheckpointCreate u 60"},
+        {"SetMetric", "org.ifpin1.Role SetMetric u 500"}};
+    for (const auto &[method, call] : calls) {
+        SCOPED_TRACE(method);
+        daemon().reload(standardConfig(1000, adminGroup));
+        ASSERT_TRUE(eventually([&] { return bus().busctl({"get-property", "org.ifpin1", "/org/ifpin1/role/mgmt",
+                                                         "org.ifpin1.Role", "Metric"}).out.find("1000") !=
+                                            std::string::npos; },
+                               [] { return std::string("mgmt's Metric property is not 1000"); }));
+        const std::string out = scratch().path() + "/" + method + ".out";
+        std::string path = method == "SetMetric" ? "/org/ifpin1/role/mgmt" : "/org/ifpin1";
+        auto pending = lab().shell("setpriv --reuid=4246 --regid=4246 --clear-groups busctl --address=" +
+                                   bus().address() + " --allow-interactive-authorization=no call org.ifpin1 " + path +
+                                   " " + call + " >" + out + " 2>&1 </dev/null & echo $!");
+        ASSERT_TRUE(pending.ok()) << pending.describe();
+        pid_t caller = std::stoi(pending.out);
+        ASSERT_TRUE(eventually([&] { return has(fakeLog(), "method=" + method); }, [&] { return fakeLog(); }));
+        daemon().reload(standardConfig(1000, "admin_group = \"ifpin-other-admins\"\n"));
+        ASSERT_TRUE(eventually([&] { return kill(caller, 0) != 0; }, [] { return std::string("the call did not end"); }, 10s));
+        std::string answer = lab().output("cat " + out);
+        EXPECT_TRUE(has(answer, "the configuration changed while authorising; try again")) << answer;
+    }
+    auto checkpoint = bus().busctl({"get-property", "org.ifpin1", "/org/ifpin1", "org.ifpin1.Manager", "Checkpoint"});
+    EXPECT_TRUE(has(checkpoint.out, "\"/\"")) << "a checkpoint was opened: " << checkpoint.describe();
+    EXPECT_TRUE(mgmtRoutesAt(1000)) << describeRoutes();
+}
+
 } // namespace
 } // namespace ifpin::lab
