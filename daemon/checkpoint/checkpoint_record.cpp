@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/value_checks.hpp"
+#include "config/versioned_json.hpp"
 
 namespace ifpin {
 
@@ -93,15 +94,10 @@ std::string checkpointToJson(const Checkpoint &checkpoint)
 ParsedCheckpoint checkpointFromJson(std::string_view text, const RoutingTableNames &tables)
 {
     ParsedCheckpoint result;
-    json document = json::parse(text, nullptr, false);
-    if (document.is_discarded()) {
-        result.unusable = "not valid JSON";
+    auto versioned = readVersionedJson(text, formatVersion, result.unusable);
+    if (!versioned)
         return result;
-    }
-    if (!document.is_object() || !document.contains("version") || document["version"] != formatVersion) {
-        result.unusable = "expected a JSON object with \"version\": " + std::to_string(formatVersion);
-        return result;
-    }
+    json &document = *versioned;
     for (const char *key : {"id", "creator_uid", "created_usec", "deadline_usec"})
         if (!isUnsigned(document, key)) {
             result.unusable = std::string("expected \"") + key + "\" to be a number of 0 or more";

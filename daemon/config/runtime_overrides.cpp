@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/value_checks.hpp"
+#include "config/versioned_json.hpp"
 #include "core/text.hpp"
 
 namespace ifpin {
@@ -96,15 +97,10 @@ std::string overridesToJson(const RuntimeOverrides &overrides)
 ParsedOverrides overridesFromJson(std::string_view text)
 {
     ParsedOverrides result;
-    json document = json::parse(text, nullptr, false);
-    if (document.is_discarded()) {
-        result.unusable = "not valid JSON";
+    auto parsed = readVersionedJson(text, formatVersion, result.unusable);
+    if (!parsed)
         return result;
-    }
-    if (!document.is_object() || !document.contains("version") || document["version"] != formatVersion) {
-        result.unusable = "expected a JSON object with \"version\": " + std::to_string(formatVersion);
-        return result;
-    }
+    json &document = *parsed;
     if (!document.contains("roles"))
         return result;
     const json &roles = document["roles"];
