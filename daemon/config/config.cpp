@@ -110,9 +110,22 @@ struct ClaimedValues {
     void claim(RoleField field, const RoleConfig &role, const TableReader &reader)
     {
         auto &holders = field == RoleField::metric ? metrics : interfaces;
-        if (const RoleConfig *holder = clashingRole(holders, role, field))
-            reader.report(field == RoleField::metric ? "metric" : "interface", clashMessage(field, role, *holder));
+        if (const RoleConfig *holder = clashingRole(holders, role, field)) {
+            if (field == RoleField::metric && clashesByDemotedMetric(role, *holder))
+                reportAtDemotion(reader, clashMessage(field, role, *holder));
+            else
+                reader.report(field == RoleField::metric ? "metric" : "interface", clashMessage(field, role, *holder));
+        }
         holders.push_back(role);
+    }
+
+    // A demoted metric is the health table's: at its demote_by, or at the on_down that demotes by
+    // the default.
+    static void reportAtDemotion(const TableReader &reader, std::string message)
+    {
+        const toml::table &health = *reader.find("health")->as_table(); // a role that demotes has one
+        const char *key = health.get("demote_by") ? "demote_by" : "on_down";
+        reader.errors().add(*health.get(key), reader.keyPath("health") + "." + key, std::move(message));
     }
 };
 
@@ -194,17 +207,27 @@ RoleConfig parseRole(const std::string &name, const TableReader &reader, Claimed
         role.interface = *interface;
         claimed.claim(RoleField::interface, role, reader);
     }
-    if (auto metric = readMetric(reader)) {
+    auto metric = readMetric(reader);
+    if (metric)
         role.metric = *metric;
-        claimed.claim(RoleField::metric, role, reader);
-    }
     role.gateway4 = readGateway(reader, "gateway4", Family::inet);
     role.gateway6 = readGateway(reader, "gateway6", Family::inet6);
     role.allowUsers = readNameList(reader, "allow_users", "user");
     role.allowGroups = readNameList(reader, "allow_groups", "group");
+    bool healthValid = true;
     if (const toml::node *health = reader.find("health")) {
-        auto metric = readMetricQuietly(reader);
-        role.health = readHealthSection(*health, reader.keyPath("health"), metric, reader.errors());
+        auto quietMetric = readMetricQuietly(reader);
+        size_t errorsBefore = reader.errors().size();
+        role.health = readHealthSection(*health, reader.keyPath("health"), quietMetric, reader.errors());
+        healthValid = reader.errors().size() == errorsBefore;
+    }
+    // After the health table, whose demoted metric is claimed with the metric; an invalid table's
+    // demote_by is not known, so only the metric is.
+    if (metric) {
+        RoleConfig claimedRole = role;
+        if (!healthValid)
+            claimedRole.health.reset();
+        claimed.claim(RoleField::metric, claimedRole, reader);
     }
     return role;
 }

@@ -43,6 +43,7 @@ public:
         add(lineOf(at), std::move(key), std::move(message));
     }
     bool empty() const { return errors_.empty(); }
+    size_t size() const { return errors_.size(); }
 
     // In file order, the order a person fixes them in; toml++ hands out keys alphabetically.
     std::vector<ConfigError> take()
