@@ -364,6 +364,28 @@ TEST_F(DbusApi, ReloadWithAClashingReplyTableIsRefusedAndTheRulesStay)
     EXPECT_EQ(roleProperty("mgmt", "ReplyTable"), "u 1002");
 }
 
+// media demotes to 100 + 20000 while its gateway is down: no other role may take 20100, neither by
+// SetMetric nor in the file at a reload, and mgmt's routes stay where they are.
+TEST_F(DbusApi, AnotherRolesDemotedMetricIsRefused)
+{
+    const std::string demoting = "\n[role.media.health]\nmethod = \"icmp\"\non_down = \"demote\"\n";
+    ASSERT_TRUE(startDaemon(standardConfig() + demoting));
+    ASSERT_TRUE(mgmtRoutesBecome(1000));
+    const std::string clash = "metric 20100 is already used by role media as its demoted metric (metric 100 + "
+                              "demote_by 20000)";
+    auto set = bus().dbusSend({"--dest=org.ifpin1", "/org/ifpin1/role/mgmt", "org.ifpin1.Role.SetMetric",
+                               "uint32:20100"});
+    EXPECT_TRUE(has(set.err, "Error org.ifpin1.Error.Conflict: ")) << set.describe();
+    EXPECT_TRUE(has(set.err, clash)) << set.describe();
+
+    writeConfigFile(standardConfig(20100) + demoting);
+    auto reload = bus().dbusSend({"--dest=org.ifpin1", "/org/ifpin1", "org.ifpin1.Manager.Reload"});
+    EXPECT_TRUE(has(reload.err, "org.ifpin1.Error.InvalidArgument")) << reload.describe();
+    EXPECT_TRUE(has(reload.err, "role.mgmt.metric: " + clash)) << reload.describe();
+    EXPECT_TRUE(holdsFor([&] { return mgmtRoutesAt(1000); }, [&] { return describeRoutes(); }, 300ms));
+    EXPECT_EQ(roleProperty("mgmt", "Metric"), "u 1000");
+}
+
 TEST_F(DbusApi, ServesWithoutTheBusAndConnectsWhenItComes)
 {
     bus().stop();
