@@ -3,6 +3,7 @@
 // whole route table; only the addresses of the roles' interfaces; only ifpind's own policy rules.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,6 +27,11 @@ struct RouteFact {
     // An IPv4 route with several nexthops: ifpind reports such routes but never deletes them, because
     // the kernel cannot remove one nexthop of an IPv4 multipath route.
     bool multipath = false;
+    // When the kernel deletes the route by itself (RTA_CACHEINFO's rta_expires: a route from a router
+    // advertisement lives as long as the router lifetime it advertised), counted from when the
+    // message was read; negative when overdue. Empty for a route that does not expire. Not part of
+    // what names a route (sameRoute): the same route reported later has less of it left.
+    std::optional<std::chrono::milliseconds> expiresIn;
 
     // The fields the kernel uses to tell two default routes of one table apart.
     bool sameRoute(const RouteFact &other) const

@@ -11,6 +11,7 @@
 #include <netlink/msg.h>
 #include <netlink/route/route.h>
 #include <netlink/route/rule.h>
+#include <unistd.h>
 
 namespace ifpin {
 
@@ -62,6 +63,24 @@ std::vector<RouteFact> expandMultipath(const RouteFact &common, const nlattr *mu
         nexthop = RTNH_NEXT(nexthop);
     }
     return routes;
+}
+
+// rta_expires counts clock ticks of USER_HZ (jiffies_to_clock_t in rtnl_put_cacheinfo), signed: the
+// kernel writes a negative count for an expiry already past, and 0 for a route without one (RTF_EXPIRES
+// unset in rt6_fill_node; IPv4 routes never expire).
+std::optional<std::chrono::milliseconds> expiryAttribute(const nlattr *attribute)
+{
+    if (!attribute || nla_len(attribute) < static_cast<int>(sizeof(rta_cacheinfo)))
+        return std::nullopt;
+    rta_cacheinfo info;
+    std::memcpy(&info, nla_data(attribute), sizeof(info));
+    if (info.rta_expires == 0)
+        return std::nullopt;
+    static const long ticksPerSecond = [] {
+        long ticks = sysconf(_SC_CLK_TCK);
+        return ticks > 0 ? ticks : 100;
+    }();
+    return std::chrono::milliseconds(static_cast<int64_t>(info.rta_expires) * 1000 / ticksPerSecond);
 }
 
 // libnl's parser stops quietly at a truncated attribute; a message whose attributes do not add up to
@@ -118,6 +137,7 @@ std::optional<RouteMessage> decodeRouteMessage(const nlmsghdr *header)
     route.tos = rtm->rtm_tos;
     route.ifindex = static_cast<int>(u32Attribute(attributes[RTA_OIF]).value_or(0));
     route.gateway = addressAttribute(*family, attributes[RTA_GATEWAY]);
+    route.expiresIn = expiryAttribute(attributes[RTA_CACHEINFO]);
 
     if (attributes[RTA_MULTIPATH]) {
         message.routes = expandMultipath(route, attributes[RTA_MULTIPATH]);

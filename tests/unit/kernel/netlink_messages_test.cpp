@@ -58,6 +58,61 @@ TEST(RouteDecode, TableFallsBackToHeaderAndMetricToZero)
     EXPECT_FALSE(decoded->routes[0].gateway);
 }
 
+// A route from a router advertisement, as rt6_fill_node reports it: RTA_CACHEINFO's rta_expires is
+// what is left of the router lifetime, in USER_HZ ticks (100 a second on Linux's ABI).
+TEST(RouteDecode, ExpiryOfARouteFromARouterAdvertisement)
+{
+    rta_cacheinfo info{};
+    info.rta_expires = 2999; // 29.99 s of a 30 s router lifetime left
+    info.rta_lastuse = 77;   // the other fields say nothing about the expiry
+    MessageBuilder msg(RTM_NEWROUTE);
+    msg.payload(defaultRouteHeader(AF_INET6, RTPROT_RA))
+        .u32(RTA_OIF, 3)
+        .attribute(RTA_CACHEINFO, &info, sizeof info);
+    auto decoded = decodeRouteMessage(msg.get());
+    ASSERT_TRUE(decoded);
+    ASSERT_EQ(decoded->routes.size(), 1u);
+    ASSERT_TRUE(decoded->routes[0].expiresIn);
+    EXPECT_EQ(*decoded->routes[0].expiresIn, std::chrono::milliseconds(29990));
+}
+
+TEST(RouteDecode, NoExpiryWhenTheCacheInfoSaysZeroOrIsAbsent)
+{
+    rta_cacheinfo info{};
+    MessageBuilder zero(RTM_NEWROUTE);
+    zero.payload(defaultRouteHeader(AF_INET6, RTPROT_RA)).attribute(RTA_CACHEINFO, &info, sizeof info);
+    ASSERT_TRUE(decodeRouteMessage(zero.get()));
+    EXPECT_FALSE(decodeRouteMessage(zero.get())->routes[0].expiresIn);
+
+    MessageBuilder absent(RTM_NEWROUTE);
+    absent.payload(defaultRouteHeader(AF_INET6, RTPROT_RA)).u32(RTA_OIF, 3);
+    EXPECT_FALSE(decodeRouteMessage(absent.get())->routes[0].expiresIn);
+}
+
+// rtnl_put_cacheinfo writes a negative count for an expiry already past (rta_expires is signed).
+TEST(RouteDecode, OverdueExpiryIsNegative)
+{
+    rta_cacheinfo info{};
+    info.rta_expires = -50;
+    MessageBuilder msg(RTM_NEWROUTE);
+    msg.payload(defaultRouteHeader(AF_INET6, RTPROT_RA)).attribute(RTA_CACHEINFO, &info, sizeof info);
+    auto decoded = decodeRouteMessage(msg.get());
+    ASSERT_TRUE(decoded && decoded->routes[0].expiresIn);
+    EXPECT_EQ(*decoded->routes[0].expiresIn, std::chrono::milliseconds(-500));
+}
+
+// A cache info shorter than the struct is not read past its end.
+TEST(RouteDecode, ShortCacheInfoIsIgnored)
+{
+    int32_t fragment[2] = {0, 0};
+    MessageBuilder msg(RTM_NEWROUTE);
+    msg.payload(defaultRouteHeader(AF_INET6, RTPROT_RA)).attribute(RTA_CACHEINFO, fragment, sizeof fragment);
+    auto decoded = decodeRouteMessage(msg.get());
+    ASSERT_TRUE(decoded);
+    ASSERT_EQ(decoded->routes.size(), 1u);
+    EXPECT_FALSE(decoded->routes[0].expiresIn);
+}
+
 TEST(RouteDecode, NonDefaultRoutesAreRejectedFromTheHeaderAlone)
 {
     rtmsg rtm = defaultRouteHeader(AF_INET);
