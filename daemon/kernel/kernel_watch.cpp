@@ -115,6 +115,14 @@ void KernelWatch::handle(const nlmsghdr *header)
             spdlog::debug("route replaced or multipath route changed; reading the table again");
             readAllSoon();
         } else if (kernel_.applyRoute(*message)) {
+            // Before 6.9 the kernel announces a router advertisement's route before it sets its
+            // lifetime (rt6_add_dflt_router adds it expiring "now", ndisc_router_discovery sets the
+            // lifetime after): the event says nothing of it, a dump of the link read before the
+            // reconcile does.
+            const RouteFact &route = message->routes.front();
+            if (!message->removed && route.family == Family::inet6 && route.protocol == RTPROT_RA &&
+                (!route.expiresIn || route.expiresIn->count() <= 0))
+                dirtyLinks_.insert(route.ifindex);
             changed_();
         }
         return;
