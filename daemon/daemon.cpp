@@ -65,6 +65,7 @@ Daemon::Daemon(DaemonOptions options, Config config, std::string configText)
     reconcileSource_ = loop_.addDefer([this] { runReconcile(); });
     retryTimer_ = loop_.addTimer([this] { scheduleReconcile(ReconcileTrigger::kernel); });
     holdoffTimer_ = loop_.addTimer([this] { scheduleReconcile(ReconcileTrigger::kernel); });
+    gatewayExpiryTimer_ = loop_.addTimer([this] { scheduleReconcile(ReconcileTrigger::kernel); });
     signalSources_.push_back(loop_.addSignal(SIGTERM, [this] { stop(); }));
     signalSources_.push_back(loop_.addSignal(SIGINT, [this] { stop(); }));
     signalSources_.push_back(loop_.addSignal(SIGHUP, [this] { reload("SIGHUP"); }));
@@ -182,6 +183,12 @@ void Daemon::runReconcile()
         holdoffTimer_->armIn(std::max(delay, std::chrono::microseconds(0)));
     } else {
         holdoffTimer_->disable();
+    }
+    if (auto expiry = policy_.nextGatewayExpiry()) {
+        auto delay = std::chrono::ceil<std::chrono::microseconds>(*expiry - std::chrono::steady_clock::now());
+        gatewayExpiryTimer_->armIn(std::max(delay, std::chrono::microseconds(0)));
+    } else {
+        gatewayExpiryTimer_->disable();
     }
     // Pinned processes follow their role's interface by ifindex: a link that came or went, a role
     // that moved.

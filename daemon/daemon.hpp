@@ -109,6 +109,9 @@ private:
     EventSourcePtr reconcileSource_;
     EventSourcePtr retryTimer_; // while a route or rule write failed
     EventSourcePtr holdoffTimer_; // while a restoration is held off (routes/restoration_holdoff.hpp)
+    // At the earliest router lifetime of a learned gateway (routes/learned_gateways.hpp); off when
+    // none expires, so an idle ifpind is never woken.
+    EventSourcePtr gatewayExpiryTimer_;
     Backoff retryBackoff_;
     std::vector<EventSourcePtr> signalSources_;
     EventSourcePtr exitTimer_; // while stop() waits for pin requests

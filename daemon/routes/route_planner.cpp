@@ -166,9 +166,9 @@ std::optional<ObservedGateway> observeGateway(std::span<const RouteFact> actual,
             slot = &route;
     }
     if (foreign)
-        return ObservedGateway{foreign->gateway, true};
+        return ObservedGateway{foreign->gateway, true, *foreign};
     if (own)
-        return ObservedGateway{own->gateway, false};
+        return ObservedGateway{own->gateway, false, *own};
     return std::nullopt;
 }
 

@@ -68,6 +68,7 @@ RoutePlan planRoutes(std::span<const WantedRoute> wanted, std::span<const int> m
 struct ObservedGateway {
     std::optional<IpAddress> gateway;
     bool fromForeignRoute = false;
+    RouteFact route; // the route that tells it (its expiry among the rest)
 };
 // Return routing: the reply table of each role that has one, and the interface the role names there
 // now (0 when it does not exist), whose ifpind routes in the table are kept while none is wanted

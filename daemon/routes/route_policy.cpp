@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 
 #include <spdlog/spdlog.h>
 
@@ -28,13 +29,13 @@ std::string_view roleStateName(RoleState state)
 
 void RoutePolicy::setConfig(const Config &config)
 {
-    std::erase_if(learned_, [&](const auto &entry) {
-        const RoleConfig *role = config.findRole(entry.first.first);
-        return !role || role->interface != entry.second.interface;
+    learned_.keepOnly([&](const std::string &name, const std::string &interface) {
+        const RoleConfig *role = config.findRole(name);
+        return role && role->interface == interface;
     });
-    std::erase_if(dropped_, [&](const auto &entry) {
-        const RoleConfig *role = config.findRole(entry.first.first);
-        const RoleConfig *before = config_.findRole(entry.first.first);
+    learned_.forgetDroppedIf([&](const std::string &name) {
+        const RoleConfig *role = config.findRole(name);
+        const RoleConfig *before = config_.findRole(name);
         return !role || !before || role->interface != before->interface;
     });
     std::map<std::string, RoleStatus, std::less<>> status;
@@ -61,25 +62,78 @@ std::optional<std::optional<IpAddress>> RoutePolicy::gatewayFor(const RoleConfig
 
     auto observed = observeGateway(kernel.defaultRoutes(), family, link->ifindex, ownProtocol_);
     auto key = RoleFamily{role.name, family};
-    auto known = learned_.find(key);
-    if (observed && (observed->fromForeignRoute || known == learned_.end())) {
-        if (known == learned_.end() || known->second.gateway != observed->gateway) {
+    auto now = clock_();
+    // ifpind's own route teaches nothing once the gateway it goes through was dropped: it is a
+    // leftover of that gateway, not news of a new one.
+    if (observed && (observed->fromForeignRoute || (!learned_.find(key) && !learned_.dropped(key)))) {
+        if (learned_.learn(key, role.interface, observed->route, observed->fromForeignRoute, now)) {
             spdlog::info("role {} {}: learned gateway {} on {} from {}", role.name, familyName(family),
                          observed->gateway ? observed->gateway->toString() : "(on-link)", role.interface,
                          observed->fromForeignRoute ? "a foreign default route" : "ifpind's existing route");
         }
-        learned_[key] = LearnedGateway{role.interface, observed->gateway};
-        dropped_.erase(key);
-        known = learned_.find(key);
     }
-    if (known == learned_.end()) {
-        auto dropped = dropped_.find(key);
-        status.noGatewayReason = dropped == dropped_.end() ? std::string() : dropped->second;
+    const LearnedGateways::Gateway *known = learned_.find(key);
+    if (known && known->expiresAt && *known->expiresAt <= now && !config_.daemon.keepLearnedGateways) {
+        dropExpiredGateway(key, role.interface);
+        known = nullptr;
+    }
+    if (!known) {
+        const std::string *dropped = learned_.droppedReason(key);
+        status.noGatewayReason = dropped ? *dropped : std::string();
         return std::nullopt;
     }
     status.noGatewayReason.clear();
     status.gatewayLearned = true;
-    return known->second.gateway;
+    return known->gateway;
+}
+
+std::string RoutePolicy::dropExpiredGateway(const RoleFamily &key, const std::string &interface)
+{
+    const LearnedGateways::Gateway *known = learned_.find(key);
+    std::string gateway = known->gateway ? known->gateway->toString() : "(on-link)";
+    std::string lifetime =
+        known->lifetime ? fmt::format(" ({} s)", (known->lifetime->count() + 999) / 1000) : std::string();
+    std::string reason = fmt::format("learned gateway {} dropped: the router lifetime it advertised on {}{} ran "
+                                     "out with no newer router advertisement",
+                                     gateway, interface, lifetime);
+    spdlog::warn("role {} {}: {}; its route is removed, none until a router advertises again", key.first,
+                 familyName(key.second), reason);
+    learned_.drop(key, reason, true);
+    return reason;
+}
+
+bool RoutePolicy::withdrawExpired(KernelState &kernel, RouteWriter &writer)
+{
+    bool anyFailed = false;
+    for (const auto &[name, family] : learned_.withdrawn()) {
+        const RoleConfig *role = config_.findRole(name);
+        const LinkFact *link = role ? kernel.linkByName(role->interface) : nullptr;
+        if (!link)
+            continue;
+        std::vector<RouteFact> routes; // copies: each removal updates kernel's lists
+        for (const auto *held : {&kernel.defaultRoutes(), &kernel.replyRoutes()})
+            for (const auto &route : *held)
+                if (route.protocol == ownProtocol_ && route.family == family && route.ifindex == link->ifindex &&
+                    !route.multipath && (route.table == kernel.table() || route.table == role->replyTable))
+                    routes.push_back(route);
+        std::string who = fmt::format("role {} {}", name, familyName(family));
+        for (const auto &route : routes) {
+            // At debug: the warning that dropped the gateway said its route goes.
+            auto failure = executeAndLog({RouteChange::Kind::remove, route}, who, kernel, writer, spdlog::level::debug);
+            if (failure) {
+                status_[name].families[familyIndex(family)].lastError = failure->text;
+                anyFailed = true;
+            }
+        }
+    }
+    return anyFailed;
+}
+
+std::optional<RestorationHoldoff::Clock::time_point> RoutePolicy::nextGatewayExpiry() const
+{
+    if (config_.daemon.keepLearnedGateways)
+        return std::nullopt;
+    return learned_.nextDeadline();
 }
 
 std::optional<NetlinkAck> RoutePolicy::execute(const RouteChange &change, KernelState &kernel, RouteWriter &writer)
@@ -179,17 +233,16 @@ bool RoutePolicy::holdOff(const HoldoffKey &key, RestorationHoldoff::Clock::time
 
 bool RoutePolicy::dropRefusedGateway(const RoleFamily &key, const std::string &error, FamilyStatus &status)
 {
-    auto learned = learned_.find(key);
-    if (config_.daemon.keepLearnedGateways || learned == learned_.end())
+    const LearnedGateways::Gateway *learned = learned_.find(key);
+    if (config_.daemon.keepLearnedGateways || !learned)
         return false;
-    std::string gateway = learned->second.gateway ? learned->second.gateway->toString() : "(on-link)";
+    std::string gateway = learned->gateway ? learned->gateway->toString() : "(on-link)";
     std::string reason = fmt::format("learned gateway {} dropped: the kernel refused it ({}); the lease or "
                                      "router it was learned from is gone",
                                      gateway, error);
     spdlog::warn("role {} {}: {}; no route until a new gateway is learned", key.first, familyName(key.second),
                  reason);
-    learned_.erase(learned);
-    dropped_[key] = reason;
+    learned_.drop(key, reason, false);
     status.gatewayKnown = false;
     status.gateway.reset();
     status.gatewayLearned = false;
@@ -309,8 +362,14 @@ bool RoutePolicy::reconcile(KernelState &kernel, RouteWriter &writer, ReconcileT
     plan.roles.insert(plan.roles.end(), reply.roles.begin(), reply.roles.end());
     plan.staleOwn.insert(plan.staleOwn.end(), reply.staleOwn.begin(), reply.staleOwn.end());
     bool anyFailed = carryOut(plan, kernel, writer, trigger);
+    anyFailed |= withdrawExpired(kernel, writer);
     reportOutranking(plan, kernel);
     updateStates(wanted, kernel);
+    // What the kernel still holds of others' routes now: seen again, they are no newer advertisement.
+    std::vector<RouteFact> foreign;
+    std::copy_if(kernel.defaultRoutes().begin(), kernel.defaultRoutes().end(), std::back_inserter(foreign),
+                 [&](const RouteFact &route) { return route.protocol != ownProtocol_; });
+    learned_.rememberForeignRoutes(std::move(foreign));
     return anyFailed;
 }
 
@@ -404,20 +463,12 @@ void RoutePolicy::removeOwn(const std::vector<RouteFact> &held, KernelState &ker
 
 std::vector<LearnedGatewayEntry> RoutePolicy::learnedGateways() const
 {
-    std::vector<LearnedGatewayEntry> entries;
-    for (const auto &[key, learned] : learned_)
-        entries.push_back({key.first, key.second, learned.interface, learned.gateway});
-    return entries;
+    return learned_.entries();
 }
 
 void RoutePolicy::adoptLearnedGateways(const std::vector<LearnedGatewayEntry> &entries)
 {
-    for (const auto &entry : entries) {
-        auto [known, added] = learned_.try_emplace(RoleFamily{entry.role, entry.family},
-                                                   LearnedGateway{entry.interface, entry.gateway});
-        if (!added && known->second.interface != entry.interface)
-            known->second = LearnedGateway{entry.interface, entry.gateway};
-    }
+    learned_.adopt(entries);
 }
 
 const RoleStatus *RoutePolicy::status(std::string_view role) const

@@ -22,6 +22,7 @@
 
 #include "config/config.hpp"
 #include "kernel/kernel_state.hpp"
+#include "routes/learned_gateways.hpp"
 #include "routes/restoration_holdoff.hpp"
 #include "routes/route_planner.hpp"
 #include "routes/route_writer.hpp"
@@ -55,16 +56,6 @@ inline size_t familyIndex(Family family)
 {
     return family == Family::inet ? 0 : 1;
 }
-
-// A gateway a role learned on an interface (config/: "Learned gateways"), as plain values for whoever
-// keeps a copy: a checkpoint restores them with the policy it rolls back to.
-struct LearnedGatewayEntry {
-    std::string role;
-    Family family = Family::inet;
-    std::string interface;            // where it was learned; it counts only while the role is there
-    std::optional<IpAddress> gateway; // empty: an on-link route
-    friend bool operator==(const LearnedGatewayEntry &, const LearnedGatewayEntry &) = default;
-};
 
 enum class ReconcileTrigger {
     policy, // start, reload or a runtime change: writes are the policy being applied
@@ -121,15 +112,14 @@ public:
     // the daemon to log rate-limited: a client that renews every few seconds is no reason for
     // 50,000 info lines a day. Each write is logged at debug here.
     std::vector<std::string> takeRestorationReports() { return std::exchange(restorationReports_, {}); }
+    // The earliest time a learned gateway's router lifetime runs out, for the daemon's one timer
+    // (a reconcile then drops it); empty when none expires or keep_learned_gateways keeps them all.
+    std::optional<RestorationHoldoff::Clock::time_point> nextGatewayExpiry() const;
     // Tests give a clock of their own.
     void setClock(std::function<RestorationHoldoff::Clock::time_point()> clock) { clock_ = std::move(clock); }
 
 private:
-    struct LearnedGateway {
-        std::string interface;
-        std::optional<IpAddress> gateway;
-    };
-    using RoleFamily = std::pair<std::string, Family>;
+    using RoleFamily = LearnedGateways::RoleFamily;
 
     std::optional<std::optional<IpAddress>> gatewayFor(const RoleConfig &role, Family family, const LinkFact *link,
                                                        const KernelState &kernel, FamilyStatus &status);
@@ -166,12 +156,17 @@ private:
     // it went). Dropped, with one log line, unless keep_learned_gateways. Any other refusal (ENOBUFS,
     // EBUSY, ...) is retried as every failed write is; a reply table's write never drops it.
     bool dropRefusedGateway(const RoleFamily &key, const std::string &error, FamilyStatus &status);
+    // The router lifetime the gateway was learned with ran out, no newer advertisement came: dropped
+    // with one log line, and ifpind's routes through it go (withdrawExpired), unless
+    // keep_learned_gateways. The reason, for the status.
+    std::string dropExpiredGateway(const RoleFamily &key, const std::string &interface);
+    // Removes ifpind's routes (managed and reply table) of the role families whose gateway expired.
+    bool withdrawExpired(KernelState &kernel, RouteWriter &writer);
     void reportOutranking(const RoutePlan &plan, const KernelState &kernel);
 
     uint8_t ownProtocol_;
     Config config_;
-    std::map<RoleFamily, LearnedGateway> learned_;
-    std::map<RoleFamily, std::string> dropped_; // why a learned gateway went, until a new one is learned
+    LearnedGateways learned_;
     std::map<std::string, RoleStatus, std::less<>> status_;
     std::vector<OutrankingRoute> outranking_;
     std::map<HoldoffKey, RestorationHoldoff> holdoffs_;
