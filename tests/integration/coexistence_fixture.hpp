@@ -11,13 +11,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "private_bus.hpp"
 #include "route_policy_fixture.hpp"
 
 namespace ifpin::lab::coexistence {
@@ -99,6 +104,7 @@ protected:
                 std::cerr << "--- " << name << " log:\n" << command->log() << "\n";
         background_.clear();
         RoutePolicy::TearDown();
+        bus_.reset(); // after ifpind stopped
     }
 
     // media configured, mgmt learned (no gateway4, gateway6 given or not), `extra` in [daemon].
@@ -197,7 +203,62 @@ protected:
         return count;
     }
 
+    // Router advertisements with a router lifetime of a few seconds, from the suite's own sender
+    // (ra_sender.c: dnsmasq sends one about every 12 s whatever it is asked) in the mgmt gateway's
+    // namespace, from fe80::1; mgmt learns its IPv6 gateway from them (and has no IPv4 one). ifpind
+    // on a private bus, for its StateReason. `extra` in [daemon].
+    ::testing::AssertionResult startWithRouterLifetimes(const std::string &extra = "")
+    {
+        raSender_ = requiredEnv("IFPIN_RA_SENDER");
+        if (!lab().shell("sysctl -qw net.ipv6.conf.mgmt0.accept_ra=1").ok())
+            return ::testing::AssertionFailure() << "cannot set accept_ra on mgmt0";
+        try {
+            bus_.emplace();
+        } catch (const std::exception &error) {
+            return ::testing::AssertionFailure() << "cannot start the private bus: " << error.what();
+        }
+        daemon().setEnv("DBUS_SYSTEM_BUS_ADDRESS", bus_->address());
+        daemon().start(lab(), learningConfig(true, extra));
+        if (!daemon().waitReady())
+            return ::testing::AssertionFailure() << "ifpind did not become ready";
+        return eventually([&] { return bus_->hasIfpind(); }, [] { return std::string("org.ifpin1 has no owner"); });
+    }
+    // count advertisements from fe80::1, one every interval, with this router lifetime (seconds).
+    std::string advertisements(std::chrono::milliseconds interval, int lifetime, int count) const
+    {
+        return raSender_ + " uplink0 fe80::1 " + std::to_string(interval.count()) + " " + std::to_string(lifetime) +
+               " " + std::to_string(count);
+    }
+    void advertiseInBackground(std::chrono::milliseconds interval, int lifetime, int count)
+    {
+        startIn(lab().gatewayNamespace("mgmt"), "ra", advertisements(interval, lifetime, count));
+    }
+    // Returns when the last one is sent.
+    ::testing::AssertionResult advertiseNow(std::chrono::milliseconds interval, int lifetime, int count)
+    {
+        auto sent = lab().shellIn(lab().gatewayNamespace("mgmt"), advertisements(interval, lifetime, count));
+        if (!sent.ok())
+            return ::testing::AssertionFailure() << sent.describe();
+        return ::testing::AssertionSuccess();
+    }
+    // ifpind's route through the router, alone on mgmt0 (the kernel's proto ra route replaced).
+    bool throughRouter() { return defaultsOnAre("mgmt0", Family::inet6, {ours("mgmt0", "fe80::1", 1000)}); }
+    // ifpind's route through the router is there (beside, for a moment after each RA, the kernel's).
+    bool ourRouteThroughRouter()
+    {
+        auto routes = lab().defaultRoutesOn("mgmt0", Family::inet6);
+        return std::count(routes.begin(), routes.end(), ours("mgmt0", "fe80::1", 1000)) == 1;
+    }
+    // A property of mgmt's role object, as busctl prints it ("s \"enforced\"").
+    std::string mgmtProperty(const std::string &name)
+    {
+        auto result = bus_->busctl({"get-property", "org.ifpin1", "/org/ifpin1/role/mgmt", "org.ifpin1.Role", name});
+        return result.ok() ? result.out : "<" + result.describe() + ">";
+    }
+
     std::map<std::string, std::unique_ptr<BackgroundCommand>> background_;
+    std::string raSender_;
+    std::optional<PrivateBus> bus_;
 };
 
 } // namespace ifpin::lab::coexistence

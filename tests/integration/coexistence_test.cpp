@@ -209,5 +209,73 @@ TEST_F(Coexistence, TightDeleteLoopIsBoundedAndEndsExact)
               << cpu.count() << " ms\n";
 }
 
+constexpr const char *routerDropped = "learned gateway fe80::1 dropped: the router lifetime it advertised on mgmt0";
+
+// RAs every second with a 3 s router lifetime: the gateway stays as long as they come (four
+// lifetimes), exact; the router falls silent: within its last lifetime (3 s) and 2 s of slack the
+// mgmt IPv6 route is gone, mgmt is no-gateway with the reason on D-Bus, said once. The next RA
+// teaches the gateway again.
+TEST_F(Coexistence, RouterLifetimeGatewayLivesWhileAdvertisedAndGoesWhenTheLifetimeRunsOut)
+{
+    ASSERT_TRUE(startWithRouterLifetimes());
+    advertiseInBackground(1000ms, 3, 16);
+    ASSERT_TRUE(eventually([&] { return throughRouter(); }, [&] { return describeDefaults(Family::inet6); }, 5s));
+    EXPECT_TRUE(holdsFor([&] { return ourRouteThroughRouter(); }, [&] { return describeDefaults(Family::inet6); }, 12s));
+    EXPECT_TRUE(eventually([&] { return throughRouter(); }, [&] { return describeDefaults(Family::inet6); }));
+    EXPECT_NE(mgmtProperty("State").find("enforced"), std::string::npos) << mgmtProperty("State");
+
+    stopBackground("ra"); // the router falls silent
+    auto silent = std::chrono::steady_clock::now();
+    ASSERT_TRUE(eventually([&] { return lab().defaultRoutesOn("mgmt0", Family::inet6).empty(); },
+                           [&] { return describeDefaults(Family::inet6); }, 3s + 2s));
+    auto gone = std::chrono::duration<double>(std::chrono::steady_clock::now() - silent).count();
+    EXPECT_NE(daemon().log().find(std::string(routerDropped) + " (3 s) ran out"), std::string::npos) << daemon().log();
+    EXPECT_TRUE(eventually([&] { return mgmtProperty("State").find("no-gateway") != std::string::npos; },
+                           [&] { return mgmtProperty("State"); }));
+    EXPECT_NE(mgmtProperty("StateReason").find(std::string("inet6: ") + routerDropped), std::string::npos)
+        << mgmtProperty("StateReason");
+    EXPECT_TRUE(holdsFor([&] { return lab().defaultRoutesOn("mgmt0", Family::inet6).empty(); },
+                         [&] { return describeDefaults(Family::inet6); }, 2s));
+    EXPECT_EQ(countOccurrences(daemon().log(), routerDropped), 1u) << daemon().log();
+
+    ASSERT_TRUE(advertiseNow(0ms, 3, 1));
+    EXPECT_TRUE(eventually([&] { return throughRouter(); }, [&] { return describeDefaults(Family::inet6); }));
+    EXPECT_NE(mgmtProperty("State").find("enforced"), std::string::npos) << mgmtProperty("State");
+    std::cerr << "router silent: mgmt's IPv6 route gone after " << gone << " s (last lifetime 3 s)\n";
+}
+
+// The router says it is no default router any more (router lifetime 0). The kernel deletes only its
+// own proto ra route, which ifpind replaced, and tells nothing else (ndisc_router_discovery), so
+// ifpind does what RFC 4861 asks of a host that missed that RA: the gateway goes when the last
+// advertised lifetime runs out.
+TEST_F(Coexistence, RouterLifetimeLifetimeZeroEndsTheGatewayWithTheLastLifetime)
+{
+    ASSERT_TRUE(startWithRouterLifetimes());
+    ASSERT_TRUE(advertiseNow(300ms, 3, 3));
+    ASSERT_TRUE(eventually([&] { return throughRouter(); }, [&] { return describeDefaults(Family::inet6); }, 5s));
+
+    ASSERT_TRUE(advertiseNow(0ms, 0, 1));
+    auto withdrawn = std::chrono::steady_clock::now();
+    ASSERT_TRUE(eventually([&] { return lab().defaultRoutesOn("mgmt0", Family::inet6).empty(); },
+                           [&] { return describeDefaults(Family::inet6); }, 3s + 2s));
+    auto gone = std::chrono::duration<double>(std::chrono::steady_clock::now() - withdrawn).count();
+    EXPECT_TRUE(eventually([&] { return mgmtProperty("StateReason").find(routerDropped) != std::string::npos; },
+                           [&] { return mgmtProperty("StateReason"); }));
+    EXPECT_EQ(countOccurrences(daemon().log(), routerDropped), 1u) << daemon().log();
+    std::cerr << "router lifetime 0: mgmt's IPv6 route gone after " << gone << " s (last lifetime 3 s)\n";
+}
+
+// keep_learned_gateways = true keeps what ifpind did before: the gateway outlives the lifetime.
+TEST_F(Coexistence, RouterLifetimeKeepLearnedGatewaysKeepsTheGatewayPastItsLifetime)
+{
+    ASSERT_TRUE(startWithRouterLifetimes("keep_learned_gateways = true\n"));
+    ASSERT_TRUE(advertiseNow(300ms, 2, 3));
+    ASSERT_TRUE(eventually([&] { return throughRouter(); }, [&] { return describeDefaults(Family::inet6); }, 5s));
+    EXPECT_TRUE(holdsFor([&] { return ourRouteThroughRouter(); }, [&] { return describeDefaults(Family::inet6); }, 2s + 3s));
+    EXPECT_TRUE(throughRouter()) << describeDefaults(Family::inet6);
+    EXPECT_NE(mgmtProperty("State").find("enforced"), std::string::npos) << mgmtProperty("State");
+    EXPECT_EQ(countOccurrences(daemon().log(), "learned gateway fe80::1 dropped"), 0u) << daemon().log();
+}
+
 } // namespace
 } // namespace ifpin::lab
