@@ -33,8 +33,8 @@ void writeFile(const std::string &path, const std::string &content)
 }
 
 // tools/private-system-bus.conf.in, the bus configuration the demo uses too, filled in; with polkit,
-// plus polkitd's own policy, which lets user polkitd own its name.
-std::string busConfig(const std::string &socketPath, bool polkit)
+// plus polkitd's own policy, which lets user polkitd own its name; then the further policies asked for.
+std::string busConfig(const std::string &socketPath, bool polkit, const std::vector<std::string> &policies)
 {
     std::string config = readFile(IFPIN_PRIVATE_BUS_CONF);
     if (config.empty())
@@ -48,6 +48,11 @@ std::string busConfig(const std::string &socketPath, bool polkit)
     if (polkit)
         config.insert(config.rfind("</busconfig>"),
                       "  <include>/usr/share/dbus-1/system.d/org.freedesktop.PolicyKit1.conf</include>\n");
+    for (const auto &policy : policies) {
+        if (readFile(policy).empty())
+            throw std::runtime_error("cannot read the bus policy " + policy);
+        config.insert(config.rfind("</busconfig>"), "  <include>" + policy + "</include>\n");
+    }
     return config;
 }
 
@@ -94,7 +99,7 @@ PrivateBus::PrivateBus(PrivateBusOptions options) : options_(options)
     address_ = "unix:path=" + socketPath;
     configPath_ = dir_ + "/bus.conf";
     logPath_ = dir_ + "/dbus-daemon.log";
-    writeFile(configPath_, busConfig(socketPath, options_.polkit || options_.polkitBusPolicy));
+    writeFile(configPath_, busConfig(socketPath, options_.polkit || options_.polkitBusPolicy, options_.policies));
     const std::string member = std::to_string(testMemberUid);
     writeFile(dir_ + "/passwd", readFile("/etc/passwd") + "ifpin-test:x:" + std::to_string(testUid) + ":" +
                                     std::to_string(testUid) + ":ifpin test caller:/nonexistent:/usr/sbin/nologin\n" +

@@ -46,6 +46,9 @@ struct Caller {
 struct PrivateBusOptions {
     bool polkit = false;          // run polkitd on the bus, with ifpin's polkit files
     bool polkitBusPolicy = false; // polkitd's bus policy and files, polkitd not started (startPolkit, a fake)
+    // Further bus policy files, included as Debian's system.conf includes system.d (e.g.
+    // /usr/share/dbus-1/system.d/org.freedesktop.network1.conf for systemd-networkd).
+    std::vector<std::string> policies;
 };
 
 class PrivateBus {
