@@ -252,7 +252,7 @@ protected:
 // `networkctl reconfigure mgmt0`, documented setup: networkd removes and re-adds its own addresses
 // (a reconfiguration starts from nothing, whatever KeepConfiguration says), and the kernel drops the
 // IPv4 routes through the address with it, ifpind's included, without an event; ifpind restores
-// them once the address is back (measured 9-18 ms). networkd deletes none of ifpind's routes
+// them once the address is back (measured 5-18 ms). networkd deletes none of ifpind's routes
 // itself (with its defaults it deletes the IPv6 ones too: NetworkdDefaults cases), the policy is
 // exact within 1 s of networkd's route and no fight follows.
 TEST_F(Networkd, ReconfigureWithTheDocumentedSetupDeletesNoneOfOurRoutes)
