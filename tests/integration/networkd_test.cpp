@@ -28,8 +28,9 @@ constexpr const char *networkdProgram = "/lib/systemd/systemd-networkd";
 constexpr const char *networkctlProgram = "/usr/bin/networkctl";
 constexpr const char *networkdBusPolicy = "/usr/share/dbus-1/system.d/org.freedesktop.network1.conf";
 
-// networkd as installed, or as docs/configuration.md asks: ManageForeignRoutes=no in networkd.conf's
-// [Network] (networkd leaves the routes it did not add alone) and KeepConfiguration=static in the
+// networkd as installed, or as docs/configuration.md asks: ManageForeignRoutes=no and
+// ManageForeignRoutingPolicyRules=no in networkd.conf's [Network] (networkd leaves the routes and
+// rules it did not add alone: return routing's rules are ifpind's) and KeepConfiguration=static in the
 // role interface's .network (a reload that changes the file keeps networkd's addresses, and with
 // them the routes through them).
 enum class NetworkdSetup { networkdDefaults, documented };
@@ -43,6 +44,7 @@ struct Episode {
     size_t ourAdditions = 0;                    // ifpind's routes added (restorations)
     std::optional<double> longestGapMs;         // longest time one of ifpind's routes was missing
     bool addressRemoved = false;                // networkd removed (and re-added) mgmt0's IPv4 address
+    size_t ourRuleDeletions = 0;                // ifpind's rules not of mgmt0's addresses deleted (by networkd)
 };
 
 class Networkd : public Coexistence {
@@ -100,7 +102,9 @@ protected:
         std::string dir = scratch().path() + "/networkd";
         writeNetworkFile(networkFile(addressing, addressing == Addressing::fixed ? "Gateway=198.51.100.1\n" : ""));
         scratch().write("networkd/networkd.conf",
-                        setup == NetworkdSetup::documented ? "[Network]\nManageForeignRoutes=no\n" : "[Network]\n");
+                        setup == NetworkdSetup::documented
+                            ? "[Network]\nManageForeignRoutes=no\nManageForeignRoutingPolicyRules=no\n"
+                            : "[Network]\n");
         scratch().write("networkd/resolv.conf", "");
         std::string mounts =
             "mount -t tmpfs tmpfs /run/systemd && mkdir -p /run/systemd/network /run/systemd/netif/links "
@@ -152,6 +156,28 @@ protected:
     {
         return eventually([&] { return policyExact(gateway); }, [&] { return describeBothFamilies(); }, deadline);
     }
+    // ifpind's policy rules (return routing's: each role's address to its reply table), as ip -j
+    // prints them, both families.
+    std::vector<std::string> ownRules()
+    {
+        std::vector<std::string> out;
+        for (Family family : {Family::inet, Family::inet6}) {
+            auto result = lab().shell("ip -N -j -f " + std::string(familyName(family)) + " rule show");
+            if (!result.ok())
+                throw std::runtime_error("ip rule show failed: " + result.describe());
+            for (const auto &rule : nlohmann::json::parse(result.out))
+                if (rule.value("protocol", "") == std::to_string(ownProtocol))
+                    out.push_back(rule.dump());
+        }
+        return out;
+    }
+    static std::string describe(const std::vector<std::string> &rules)
+    {
+        std::string out = "ifpind's rules:";
+        for (const auto &rule : rules)
+            out += "\n  " + rule;
+        return out;
+    }
 
     // Runs a networkctl command while both monitors listen; then waits for networkd's own route
     // (`networkdRoute`, as the monitor prints it) to show, for the policy to be exact within 1 s
@@ -160,17 +186,21 @@ protected:
                                 const std::string &gateway = "198.51.100.1")
     {
         std::string timedLog = "timed-monitor-" + std::to_string(++episodes_);
-        auto &timed = startIn(lab().hostNamespace(), timedLog, "exec ip -ts -N monitor route");
+        auto &timed = startIn(lab().hostNamespace(), timedLog, "exec ip -ts -N monitor route rule");
+        const auto rulesBefore = ownRules();
+        EXPECT_EQ(rulesBefore.size(), 6u) << describe(rulesBefore); // the main rule, media's, mgmt's; both families
+        auto exact = [&] { return policyExact(gateway) && ownRules() == rulesBefore; };
+        auto describeAll = [&] { return describeBothFamilies() + "\n" + describe(ownRules()); };
         RouteMonitor monitor(lab()); // returns once the kernel's events reach it; the timed one started first
         auto result = networkctl(command);
         EXPECT_TRUE(result.ok()) << "networkctl " << command << ": " << result.describe();
         EXPECT_TRUE(eventually([&] { return monitor.text().find(networkdRoute) != std::string::npos; },
                                [&] { return "networkd did not add " + networkdRoute + ":" + monitor.text(); }, 10s));
-        EXPECT_TRUE(policyBecomesExact(gateway, 1s)) << monitor.text();
+        EXPECT_TRUE(eventually(exact, describeAll, 1s)) << monitor.text();
         size_t settled = monitor.lines().size();
-        EXPECT_TRUE(holdsFor([&] { return policyExact(gateway) && monitor.lines().size() == settled; },
+        EXPECT_TRUE(holdsFor([&] { return exact() && monitor.lines().size() == settled; },
                              [&] { return "a fight after networkctl " + command + ":" + monitor.text() + "\n" +
-                                          describeBothFamilies(); },
+                                          describeAll(); },
                              2s));
         Episode episode = summarise(timed.log());
         episode.events = 0;
@@ -192,6 +222,11 @@ protected:
         std::map<std::string, double> missingSince; // "inet" or "inet6" -> when it went
         std::istringstream in(timedText);
         for (std::string line; std::getline(in, line);) {
+            // ifpind itself removes the rule of an address that goes, and adds it back with it.
+            if (line.find("] Deleted ") != std::string::npos && line.find(" lookup ") != std::string::npos &&
+                line.find("proto 241") != std::string::npos && line.find("from 198.51.100.") == std::string::npos &&
+                line.find("from 2001:db8:2::") == std::string::npos)
+                ++episode.ourRuleDeletions;
             if (line.size() < 30 || line[0] != '[' || line.find("dev mgmt0") == std::string::npos)
                 continue;
             double at = std::stod(line.substr(12, 2)) * 3600 + std::stod(line.substr(15, 2)) * 60 +
@@ -224,7 +259,8 @@ protected:
     static void report(const std::string &what, const Episode &episode)
     {
         std::cerr << what << ": " << episode.events << " route events on mgmt0, ifpind's routes deleted "
-                  << episode.ourDeletions << " and restored " << episode.ourAdditions << " times";
+                  << episode.ourDeletions << " and restored " << episode.ourAdditions << " times, its other rules (main, media) deleted "
+                  << episode.ourRuleDeletions << " times";
         if (episode.longestGapMs)
             std::cerr << ", longest missing " << *episode.longestGapMs << " ms";
         if (episode.addressRemoved)
@@ -252,22 +288,25 @@ protected:
 // `networkctl reconfigure mgmt0`, documented setup: networkd removes and re-adds its own addresses
 // (a reconfiguration starts from nothing, whatever KeepConfiguration says), and the kernel drops the
 // IPv4 routes through the address with it, ifpind's included, without an event; ifpind restores
-// them once the address is back (measured 5-18 ms). networkd deletes none of ifpind's routes
-// itself (with its defaults it deletes the IPv6 ones too: NetworkdDefaults cases), the policy is
-// exact within 1 s of networkd's route and no fight follows.
+// them once the address is back (measured 5-20 ms). networkd deletes none of ifpind's routes or
+// rules itself (with its defaults it deletes the IPv6 routes and every rule of ifpind's, media's
+// too: the NetworkdDefaults cases), the policy (routes and rules) is exact within 1 s of networkd's
+// route and no fight follows.
 TEST_F(Networkd, ReconfigureWithTheDocumentedSetupDeletesNoneOfOurRoutes)
 {
     ASSERT_NO_FATAL_FAILURE(startBoth(Addressing::fixed, NetworkdSetup::documented));
     Episode episode = reconfigureAndWatch("reconfigure mgmt0", "default via 198.51.100.1 dev mgmt0 proto 4 ");
     report("reconfigure, documented setup", episode);
     EXPECT_EQ(episode.ourDeletions, 0u) << "networkd deleted ifpind's routes";
+    EXPECT_EQ(episode.ourRuleDeletions, 0u) << "networkd deleted ifpind's rules";
     EXPECT_LE(episode.events, 16u); // measured 14: the address's 6 routes out and in, networkd's 2, ifpind's 2
 }
 
 // `networkctl reload` after mgmt0's .network changed (networkd's route moves to metric 512),
-// documented setup: networkd adds its new route and ifpind replaces it; ifpind's routes are never
-// deleted and never missing (no restoration at all), no fight. With networkd's defaults the same
-// reload deletes all four of ifpind's routes on mgmt0 and cycles the address.
+// documented setup: networkd adds its new route and ifpind replaces it; ifpind's routes and rules
+// are never deleted and never missing (no restoration at all), no fight. With networkd's defaults
+// the same reload deletes all four of ifpind's routes on mgmt0 and all six of its rules, and
+// cycles the address.
 TEST_F(Networkd, ReloadWithTheDocumentedSetupNeverBreaksThePolicy)
 {
     ASSERT_NO_FATAL_FAILURE(startBoth(Addressing::fixed, NetworkdSetup::documented));
@@ -275,6 +314,7 @@ TEST_F(Networkd, ReloadWithTheDocumentedSetupNeverBreaksThePolicy)
     Episode episode = reconfigureAndWatch("reload", "default via 198.51.100.1 dev mgmt0 proto 4 metric 512");
     report("reload, documented setup", episode);
     EXPECT_EQ(episode.ourDeletions, 0u) << "networkd deleted ifpind's routes";
+    EXPECT_EQ(episode.ourRuleDeletions, 0u) << "networkd deleted ifpind's rules";
     EXPECT_FALSE(episode.addressRemoved) << "networkd removed mgmt0's address (KeepConfiguration=static missing?)";
     EXPECT_EQ(episode.ourAdditions, 0u) << "ifpind had to restore its routes";
     EXPECT_LE(episode.events, 4u); // measured 2: networkd's route added, ifpind deleting it
@@ -295,9 +335,10 @@ TEST_F(Networkd, RenewalWithANewRouterIsFollowedWithinASecond)
     EXPECT_LE(episode.events, 10u);
 }
 
-// networkd's defaults (ManageForeignRoutes=yes, no KeepConfiguration): `networkctl reconfigure`
-// deletes ifpind's IPv6 routes on mgmt0 (the address takes the IPv4 ones with it); ifpind restores
-// them and networkd does not come back: exact within 1 s, no fight, the routes missing for
+// networkd's defaults (ManageForeignRoutes=yes, ManageForeignRoutingPolicyRules=yes, no
+// KeepConfiguration): `networkctl reconfigure` deletes ifpind's IPv6 routes on mgmt0 (the address
+// takes the IPv4 ones with it) and every rule of ifpind's; ifpind restores them and networkd does
+// not come back: exact within 1 s, no fight, the routes missing for
 // milliseconds (measured 10-18 ms, waiting for the address to come back).
 TEST_F(Networkd, ReconfigureWithNetworkdDefaultsEndsExactWithoutAFight)
 {
@@ -305,12 +346,13 @@ TEST_F(Networkd, ReconfigureWithNetworkdDefaultsEndsExactWithoutAFight)
     Episode episode = reconfigureAndWatch("reconfigure mgmt0", "default via 198.51.100.1 dev mgmt0 proto 4 ");
     report("reconfigure, networkd's defaults", episode);
     EXPECT_GE(episode.ourDeletions, 1u) << "networkd's defaults no longer delete foreign routes: docs/configuration.md says they do";
+    EXPECT_GE(episode.ourRuleDeletions, 1u) << "networkd's defaults no longer delete foreign rules: docs/configuration.md says they do";
     EXPECT_TRUE(episode.longestGapMs && *episode.longestGapMs < 1000);
     EXPECT_LE(episode.events, 20u); // measured 18
 }
 
 // networkd's defaults, `networkctl reload` of a changed .network: networkd deletes all of ifpind's
-// routes on mgmt0 and cycles the address; ifpind restores them, exact within 1 s, no fight.
+// routes on mgmt0 and its rules, and cycles the address; ifpind restores them, exact within 1 s, no fight.
 TEST_F(Networkd, ReloadWithNetworkdDefaultsEndsExactWithoutAFight)
 {
     ASSERT_NO_FATAL_FAILURE(startBoth(Addressing::fixed, NetworkdSetup::networkdDefaults));
@@ -318,6 +360,7 @@ TEST_F(Networkd, ReloadWithNetworkdDefaultsEndsExactWithoutAFight)
     Episode episode = reconfigureAndWatch("reload", "default via 198.51.100.1 dev mgmt0 proto 4 metric 512");
     report("reload, networkd's defaults", episode);
     EXPECT_GE(episode.ourDeletions, 1u) << "networkd's defaults no longer delete foreign routes: docs/configuration.md says they do";
+    EXPECT_GE(episode.ourRuleDeletions, 1u) << "networkd's defaults no longer delete foreign rules: docs/configuration.md says they do";
     EXPECT_TRUE(episode.longestGapMs && *episode.longestGapMs < 1000);
     EXPECT_LE(episode.events, 20u); // measured 18
 }
