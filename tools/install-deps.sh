@@ -37,7 +37,8 @@ packages=(
   # tools/bench.sh draws its latency CDFs (docs/perf/*.svg) with Debian's matplotlib
   python3-matplotlib
   # systemd integration tests (tests/system): a Debian root booted with systemd-nspawn; dbus-1.pc
-  # says where the D-Bus files go
+  # says where the D-Bus files go. systemd also brings systemd-networkd and networkctl (the
+  # Networkd integration suite; Debian 12 ships them in systemd itself)
   systemd debootstrap systemd-container libdbus-1-dev
   # Debian packages (debian/, tools/build-packages.sh, tools/test-packages.sh): Debian 12's own
   # tools; no fakeroot, since debian/control says Rules-Requires-Root: no
