@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -63,7 +64,7 @@ protected:
     void TearDown() override
     {
         if (HasFailure() && networkdRunning())
-            std::cerr << "--- networkctl status mgmt0:\n" << networkctl("status mgmt0").out << "\n";
+            std::cerr << "--- networkctl status mgmt0:\n" << networkctl("--lines=0 status mgmt0").out << "\n";
         Coexistence::TearDown(); // networkd and dnsmasq go first, then ifpind and the lab
         bus_.reset();
     }
@@ -131,7 +132,7 @@ protected:
     // networkctl in networkd's mount namespace (its state files), on the private bus.
     CommandResult networkctl(const std::string &args)
     {
-        return lab().shell("nsenter --mount=/proc/$(cat " + scratch().path() + "/networkd/networkd.pid)/ns/mnt " +
+        return lab().shell("nsenter --mount=/proc/$(cat " + scratch().path() + "/networkd/networkd.pid)/ns/mnt timeout 10 " +
                            networkctlProgram + " --no-pager " + args);
     }
     std::string networkdState()
@@ -185,6 +186,17 @@ protected:
     Episode reconfigureAndWatch(const std::string &command, const std::string &networkdRoute,
                                 const std::string &gateway = "198.51.100.1")
     {
+        return watch(
+            [&] {
+                auto result = networkctl(command);
+                EXPECT_TRUE(result.ok()) << "networkctl " << command << ": " << result.describe();
+            },
+            "networkctl " + command, networkdRoute, gateway);
+    }
+    // The same around any action (networkd's start).
+    Episode watch(const std::function<void()> &action, const std::string &what, const std::string &networkdRoute,
+                  const std::string &gateway = "198.51.100.1")
+    {
         std::string timedLog = "timed-monitor-" + std::to_string(++episodes_);
         auto &timed = startIn(lab().hostNamespace(), timedLog, "exec ip -ts -N monitor route rule");
         const auto rulesBefore = ownRules();
@@ -192,14 +204,13 @@ protected:
         auto exact = [&] { return policyExact(gateway) && ownRules() == rulesBefore; };
         auto describeAll = [&] { return describeBothFamilies() + "\n" + describe(ownRules()); };
         RouteMonitor monitor(lab()); // returns once the kernel's events reach it; the timed one started first
-        auto result = networkctl(command);
-        EXPECT_TRUE(result.ok()) << "networkctl " << command << ": " << result.describe();
+        action();
         EXPECT_TRUE(eventually([&] { return monitor.text().find(networkdRoute) != std::string::npos; },
                                [&] { return "networkd did not add " + networkdRoute + ":" + monitor.text(); }, 10s));
         EXPECT_TRUE(eventually(exact, describeAll, 1s)) << monitor.text();
         size_t settled = monitor.lines().size();
         EXPECT_TRUE(holdsFor([&] { return exact() && monitor.lines().size() == settled; },
-                             [&] { return "a fight after networkctl " + command + ":" + monitor.text() + "\n" +
+                             [&] { return "a fight after " + what + ":" + monitor.text() + "\n" +
                                           describeAll(); },
                              2s));
         Episode episode = summarise(timed.log());
@@ -363,6 +374,27 @@ TEST_F(Networkd, ReloadWithNetworkdDefaultsEndsExactWithoutAFight)
     EXPECT_GE(episode.ourRuleDeletions, 1u) << "networkd's defaults no longer delete foreign rules: docs/configuration.md says they do";
     EXPECT_TRUE(episode.longestGapMs && *episode.longestGapMs < 1000);
     EXPECT_LE(episode.events, 20u); // measured 18
+}
+
+// networkd starting beside a running ifpind (the other boot order: mgmt0's address and gateway
+// given to both), with networkd's defaults: networkd adds its route, ifpind replaces it, and
+// nothing of ifpind's is deleted: ManageForeignRoutes acts at a reconfiguration, not at this start.
+TEST_F(Networkd, StartingBesideARunningIfpindDeletesNothingOfIt)
+{
+    // As networkd writes it (with the broadcast address): an address networkd would have to change
+    // fails the link ("Failed to configure address: Numerical result out of range").
+    ASSERT_TRUE(lab().shell("ip addr add 198.51.100.2/24 brd + dev mgmt0").ok());
+    daemon().start(lab(), standardConfig());
+    ASSERT_TRUE(daemon().waitReady());
+    ASSERT_TRUE(policyBecomesExact());
+    Episode episode = watch([&] { startNetworkd(Addressing::fixed, NetworkdSetup::networkdDefaults); },
+                            "networkd's start", "default via 198.51.100.1 dev mgmt0 proto 4 ");
+    ASSERT_TRUE(networkdConfigures());
+    report("networkd's start beside ifpind, networkd's defaults", episode);
+    EXPECT_EQ(episode.ourDeletions, 0u);
+    EXPECT_EQ(episode.ourRuleDeletions, 0u);
+    EXPECT_EQ(episode.ourAdditions, 0u) << "ifpind had to restore its routes";
+    EXPECT_LE(episode.events, 4u); // measured 2: networkd's route added, ifpind deleting it
 }
 
 } // namespace
