@@ -69,8 +69,8 @@ protected:
         bus_.reset();
     }
 
-    // mgmt0's .network. The lab's IPv6 address is listed so that networkd keeps it (it drops the
-    // addresses it did not configure); nothing a client could write into resolv.conf is taken.
+    // mgmt0's .network. The lab's IPv6 address is listed so that it is networkd's own, not a
+    // foreign one networkd may drop; nothing a client could write into resolv.conf is taken.
     std::string networkFile(Addressing addressing, const std::string &extra = "") const
     {
         std::string out = "[Match]\nName=mgmt0\n\n[Network]\nAddress=2001:db8:2::2/64\nIPv6AcceptRA=no\n";
@@ -132,8 +132,9 @@ protected:
     // networkctl in networkd's mount namespace (its state files), on the private bus.
     CommandResult networkctl(const std::string &args)
     {
-        return lab().shell("nsenter --mount=/proc/$(cat " + scratch().path() + "/networkd/networkd.pid)/ns/mnt timeout 10 " +
-                           networkctlProgram + " --no-pager " + args);
+        std::string pidFile = scratch().path() + "/networkd/networkd.pid";
+        return lab().shell("nsenter --mount=/proc/$(cat " + pidFile + ")/ns/mnt timeout 10 " + networkctlProgram +
+                           " --no-pager " + args);
     }
     std::string networkdState()
     {
@@ -270,7 +271,8 @@ protected:
     static void report(const std::string &what, const Episode &episode)
     {
         std::cerr << what << ": " << episode.events << " route events on mgmt0, ifpind's routes deleted "
-                  << episode.ourDeletions << " and restored " << episode.ourAdditions << " times, its other rules (main, media) deleted "
+                  << episode.ourDeletions << " and restored " << episode.ourAdditions
+                  << " times, its other rules (main, media) deleted "
                   << episode.ourRuleDeletions << " times";
         if (episode.longestGapMs)
             std::cerr << ", longest missing " << *episode.longestGapMs << " ms";
@@ -339,7 +341,8 @@ TEST_F(Networkd, RenewalWithANewRouterIsFollowedWithinASecond)
     ASSERT_TRUE(lab().shellIn(lab().gatewayNamespace("mgmt"), "ip addr add 198.51.100.3/24 dev uplink0").ok());
     ASSERT_NO_FATAL_FAILURE(startBoth(Addressing::dhcp, NetworkdSetup::documented));
     startDhcpServer("198.51.100.3"); // the same lease file: networkd keeps its address
-    Episode episode = reconfigureAndWatch("renew mgmt0", "default via 198.51.100.3 dev mgmt0 proto 16 ", "198.51.100.3");
+    Episode episode =
+        reconfigureAndWatch("renew mgmt0", "default via 198.51.100.3 dev mgmt0 proto 16 ", "198.51.100.3");
     report("renewal with a new router, documented setup", episode);
     // measured 8: networkd's host route and default via .3, ifpind's via .3 in both tables, the old
     // ones (networkd's host route, ifpind's two) and networkd's new default deleted
@@ -356,8 +359,8 @@ TEST_F(Networkd, ReconfigureWithNetworkdDefaultsEndsExactWithoutAFight)
     ASSERT_NO_FATAL_FAILURE(startBoth(Addressing::fixed, NetworkdSetup::networkdDefaults));
     Episode episode = reconfigureAndWatch("reconfigure mgmt0", "default via 198.51.100.1 dev mgmt0 proto 4 ");
     report("reconfigure, networkd's defaults", episode);
-    EXPECT_GE(episode.ourDeletions, 1u) << "networkd's defaults no longer delete foreign routes: docs/configuration.md says they do";
-    EXPECT_GE(episode.ourRuleDeletions, 1u) << "networkd's defaults no longer delete foreign rules: docs/configuration.md says they do";
+    EXPECT_GE(episode.ourDeletions, 1u) << "networkd's defaults no longer delete foreign routes (docs say they do)";
+    EXPECT_GE(episode.ourRuleDeletions, 1u) << "networkd's defaults no longer delete foreign rules (docs say they do)";
     EXPECT_TRUE(episode.longestGapMs && *episode.longestGapMs < 1000);
     EXPECT_LE(episode.events, 20u); // measured 18
 }
@@ -370,8 +373,8 @@ TEST_F(Networkd, ReloadWithNetworkdDefaultsEndsExactWithoutAFight)
     writeNetworkFile(networkFile(Addressing::fixed, "\n[Route]\nGateway=198.51.100.1\nMetric=512\n"));
     Episode episode = reconfigureAndWatch("reload", "default via 198.51.100.1 dev mgmt0 proto 4 metric 512");
     report("reload, networkd's defaults", episode);
-    EXPECT_GE(episode.ourDeletions, 1u) << "networkd's defaults no longer delete foreign routes: docs/configuration.md says they do";
-    EXPECT_GE(episode.ourRuleDeletions, 1u) << "networkd's defaults no longer delete foreign rules: docs/configuration.md says they do";
+    EXPECT_GE(episode.ourDeletions, 1u) << "networkd's defaults no longer delete foreign routes (docs say they do)";
+    EXPECT_GE(episode.ourRuleDeletions, 1u) << "networkd's defaults no longer delete foreign rules (docs say they do)";
     EXPECT_TRUE(episode.longestGapMs && *episode.longestGapMs < 1000);
     EXPECT_LE(episode.events, 20u); // measured 18
 }
