@@ -353,7 +353,7 @@ TEST_F(Networkd, RenewalWithANewRouterIsFollowedWithinASecond)
 // KeepConfiguration): `networkctl reconfigure` deletes ifpind's IPv6 routes on mgmt0 (the address
 // takes the IPv4 ones with it) and every rule of ifpind's; ifpind restores them and networkd does
 // not come back: exact within 1 s, no fight, the routes missing for
-// milliseconds (measured 10-18 ms, waiting for the address to come back).
+// milliseconds (measured 8-19 ms, waiting for the address to come back).
 TEST_F(Networkd, ReconfigureWithNetworkdDefaultsEndsExactWithoutAFight)
 {
     ASSERT_NO_FATAL_FAILURE(startBoth(Addressing::fixed, NetworkdSetup::networkdDefaults));
