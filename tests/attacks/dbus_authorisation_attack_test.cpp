@@ -25,7 +25,7 @@ constexpr uid_t adminUid = 4245;        // a process of an admin-group user, as 
 class DbusAuthAttack : public AttackTest {
 protected:
     // polkitd's files and bus policy; polkitd itself is started by the cases that want it.
-    PrivateBusOptions busOptions() const override { return {false, true}; }
+    PrivateBusOptions busOptions() const override { return {false, true, {}}; }
 
     void SetUp() override
     {

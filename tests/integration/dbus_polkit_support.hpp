@@ -34,7 +34,7 @@ inline size_t countOf(const std::string &text, const std::string &part)
 
 class DbusPolkit : public BusLabTest {
 protected:
-    PrivateBusOptions busOptions() const override { return {true, true}; }
+    PrivateBusOptions busOptions() const override { return {true, true, {}}; }
 
     ::testing::AssertionResult startInBusNamespace(const std::string &extraDaemon = adminGroup)
     {
@@ -61,7 +61,7 @@ protected:
 // polkitd, and fake_polkit as user polkitd.
 class DbusFakePolkit : public DbusPolkit {
 protected:
-    PrivateBusOptions busOptions() const override { return {false, true}; }
+    PrivateBusOptions busOptions() const override { return {false, true, {}}; }
 
     void TearDown() override
     {

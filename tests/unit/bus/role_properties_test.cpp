@@ -54,8 +54,11 @@ TEST(RoleProperties, FromStatusAndOutranking)
     status.state = RoleState::enforced;
     status.ifindex = 2;
     status.restorations = 4;
-    status.families[0] = FamilyStatus{true, true, IpAddress::parse("198.51.100.1"), true, ""};
-    status.families[1] = FamilyStatus{true, false, std::nullopt, false, ""};
+    status.families[0].gatewayKnown = true;
+    status.families[0].gatewayLearned = true;
+    status.families[0].gateway = IpAddress::parse("198.51.100.1");
+    status.families[0].routeInPlace = true;
+    status.families[1].gatewayKnown = true;
     RouteFact foreign;
     foreign.ifindex = 5;
     foreign.metric = 5;

@@ -6,11 +6,24 @@
 namespace ifpin {
 namespace {
 
+RoleConfig role(std::string name, std::string interface, uint32_t metric, std::optional<IpAddress> gateway4,
+                std::optional<IpAddress> gateway6, std::vector<std::string> allowGroups = {})
+{
+    RoleConfig config;
+    config.name = std::move(name);
+    config.interface = std::move(interface);
+    config.metric = metric;
+    config.gateway4 = gateway4;
+    config.gateway6 = gateway6;
+    config.allowGroups = std::move(allowGroups);
+    return config;
+}
+
 Config policy()
 {
     Config config;
-    RoleConfig media{"media", "media0", 100, IpAddress::parse("192.0.2.1"), std::nullopt, {}, {}};
-    RoleConfig mgmt{"mgmt", "mgmt0", 1000, std::nullopt, IpAddress::parse("2001:db8:2::1"), {}, {"ifpin-mgmt"}};
+    RoleConfig media = role("media", "media0", 100, IpAddress::parse("192.0.2.1"), std::nullopt);
+    RoleConfig mgmt = role("mgmt", "mgmt0", 1000, std::nullopt, IpAddress::parse("2001:db8:2::1"), {"ifpin-mgmt"});
     config.roles = {media, mgmt};
     return config;
 }
@@ -21,7 +34,7 @@ TEST(PolicyDifference, SaysWhatComesBack)
     unconfirmed.roles[1].interface = "other0";
     unconfirmed.roles[1].gateway6 = IpAddress::parse("2001:db8:3::1");
     unconfirmed.roles[1].allowGroups = {};
-    RoleConfig backup{"backup", "eth5", 3000, std::nullopt, std::nullopt, {}, {}};
+    RoleConfig backup = role("backup", "eth5", 3000, std::nullopt, std::nullopt);
     unconfirmed.roles.push_back(backup);
     unconfirmed.roles.erase(unconfirmed.roles.begin()); // media gone
     unconfirmed.daemon.table = 100;
