@@ -95,9 +95,11 @@ void LearnedGateways::adopt(const std::vector<LearnedGatewayEntry> &entries)
 {
     for (const auto &entry : entries) {
         Gateway gateway{entry.interface, entry.gateway, entry.expiresAt, std::nullopt};
-        auto [known, added] = learned_.try_emplace(RoleFamily{entry.role, entry.family}, gateway);
+        RoleFamily key{entry.role, entry.family};
+        auto [known, added] = learned_.try_emplace(key, gateway);
         if (!added && known->second.interface != entry.interface)
             known->second = gateway;
+        dropped_.erase(key); // known again, as learn() has it: no reason, nothing to withdraw
     }
 }
 

@@ -56,8 +56,11 @@ public:
     void drop(const RoleFamily &key, std::string reason, bool withdraw);
     const std::string *droppedReason(const RoleFamily &key) const;
     bool dropped(const RoleFamily &key) const { return dropped_.contains(key); }
-    // The role families whose ifpind routes are to be removed (dropped with withdraw).
+    // The role families whose ifpind routes are to be removed (dropped with withdraw), until a
+    // gateway is learned (learn) or taken from a copy (adopt) again.
     std::vector<RoleFamily> withdrawn() const;
+    // Gone without a reason: nothing used it (a configured gateway overrides it, its interface went).
+    void forget(const RoleFamily &key) { learned_.erase(key); }
 
     // The learned gateways whose deadline is at or before now, and the earliest deadline of all.
     std::vector<RoleFamily> expired(Clock::time_point now) const;

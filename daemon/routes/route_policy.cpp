@@ -55,18 +55,30 @@ std::optional<std::optional<IpAddress>> RoutePolicy::gatewayFor(const RoleConfig
                                                                 FamilyStatus &status)
 {
     status.gatewayLearned = false;
-    if (const auto &configured = role.gateway(family))
-        return configured;
-    if (!link)
-        return std::nullopt;
-
-    auto observed = observeGateway(kernel.defaultRoutes(), family, link->ifindex, ownProtocol_);
     auto key = RoleFamily{role.name, family};
     auto now = clock_();
+    const auto &configured = role.gateway(family);
+    if (configured || !link) {
+        // A learned gateway that a configured one overrides, or whose interface is gone, is not
+        // dropped with a reason (nothing uses it), but its passed deadline goes: the daemon's timer
+        // is armed for the earliest deadline, and one in the past would fire at once, forever.
+        const LearnedGateways::Gateway *unused = learned_.find(key);
+        if (unused && unused->expiresAt && *unused->expiresAt <= now && !config_.daemon.keepLearnedGateways)
+            learned_.forget(key);
+        return configured ? std::optional<std::optional<IpAddress>>(configured) : std::nullopt;
+    }
+
+    auto observed = observeGateway(kernel.defaultRoutes(), family, link->ifindex, ownProtocol_);
     // ifpind's own route teaches nothing once the gateway it goes through was dropped: it is a
     // leftover of that gateway, not news of a new one.
     if (observed && (observed->fromForeignRoute || (!learned_.find(key) && !learned_.dropped(key)))) {
-        if (learned_.learn(key, role.interface, observed->route, observed->fromForeignRoute, now)) {
+        RouteFact route = observed->route;
+        // At the role's own metric, the kernel cannot add the next advertisement's route beside
+        // ifpind's (the same metric, router and device: EEXIST, and no event), so no newer
+        // advertisement would ever be seen: its lifetime cannot be followed, and is not.
+        if (kernelMetric(family, route.metric) == kernelMetric(family, role.metric))
+            route.expiresIn.reset();
+        if (learned_.learn(key, role.interface, route, observed->fromForeignRoute, now)) {
             spdlog::info("role {} {}: learned gateway {} on {} from {}", role.name, familyName(family),
                          observed->gateway ? observed->gateway->toString() : "(on-link)", role.interface,
                          observed->fromForeignRoute ? "a foreign default route" : "ifpind's existing route");
@@ -110,6 +122,8 @@ bool RoutePolicy::withdrawExpired(KernelState &kernel, RouteWriter &writer)
         const LinkFact *link = role ? kernel.linkByName(role->interface) : nullptr;
         if (!link)
             continue;
+        if (role->gateway(family))
+            continue; // configured since: the route through it is wanted
         std::vector<RouteFact> routes; // copies: each removal updates kernel's lists
         for (const auto *held : {&kernel.defaultRoutes(), &kernel.replyRoutes()})
             for (const auto &route : *held)

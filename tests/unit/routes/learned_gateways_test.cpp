@@ -232,5 +232,96 @@ TEST(LearnedGatewayExpiry, TheDeadlineTravelsWithACopy)
     EXPECT_EQ(restored.nextGatewayExpiry(), lab.now + 4s);
 }
 
+// A deadline nobody will act on must not stay behind: the daemon arms its timer for the earliest
+// one, and one in the past fires at once, again and again. Here the admin configures gateway6 (the
+// docs' advice), or the uplink goes away, while an RA-learned gateway is still held.
+TEST(LearnedGatewayExpiry, AnExpiryNobodyActsOnLeavesNoDeadlineBehind)
+{
+    for (bool configure : {true, false}) {
+        SCOPED_TRACE(configure ? "gateway6 configured" : "interface gone");
+        Lab lab;
+        lab.advertise(4s);
+        if (configure) {
+            Config config = mgmtLearning();
+            config.roles[0].gateway6 = ip("fe80::9");
+            lab.policy.setConfig(config);
+        } else {
+            lab.kernel.replaceLinks({});
+        }
+        lab.policy.reconcile(lab.kernel, lab.writer, ReconcileTrigger::kernel);
+        lab.now += 5s;
+        lab.policy.reconcile(lab.kernel, lab.writer, ReconcileTrigger::kernel);
+        auto next = lab.policy.nextGatewayExpiry();
+        EXPECT_FALSE(next && *next <= lab.now) << "a passed deadline is left: the timer would fire at once, forever";
+    }
+}
+
+// After a router's lifetime ran out, ifpind's routes through it went. The admin then configures
+// gateway6: that route is wanted, and must stay (not be withdrawn at every reconcile).
+TEST(LearnedGatewayExpiry, AWithdrawalSparesAGatewayConfiguredSince)
+{
+    Lab lab;
+    lab.advertise(4s);
+    lab.now += 4s;
+    lab.policy.reconcile(lab.kernel, lab.writer, ReconcileTrigger::kernel);
+    ASSERT_EQ(lab.status().state, RoleState::noGateway);
+    ASSERT_FALSE(lab.ownRoutesHeld());
+
+    Config config = mgmtLearning();
+    config.roles[0].gateway6 = ip("fe80::9");
+    lab.policy.setConfig(config);
+    lab.writer.removed.clear();
+    for (int i = 0; i < 3; ++i)
+        lab.policy.reconcile(lab.kernel, lab.writer, ReconcileTrigger::policy);
+    EXPECT_TRUE(lab.writer.removed.empty()) << lab.writer.removed.size() << " routes removed";
+    EXPECT_TRUE(lab.ownRoutesHeld());
+    EXPECT_EQ(lab.status().state, RoleState::enforced);
+    EXPECT_TRUE(lab.status().families[1].routeInPlace);
+}
+
+// A rollback brings back a copy of the learned gateways (here one without a deadline, as after a
+// restart) after the router's lifetime ran out: the gateway is known again, so its route is wanted
+// and not withdrawn at each reconcile.
+TEST(LearnedGatewayExpiry, AGatewayTakenFromACopyIsNotWithdrawn)
+{
+    Lab lab;
+    lab.advertise(4s);
+    auto copy = lab.policy.learnedGateways();
+    ASSERT_EQ(copy.size(), 1u);
+    copy[0].expiresAt.reset();
+    lab.now += 4s;
+    lab.policy.reconcile(lab.kernel, lab.writer, ReconcileTrigger::kernel);
+    ASSERT_EQ(lab.status().state, RoleState::noGateway);
+
+    lab.policy.adoptLearnedGateways(copy);
+    lab.policy.setConfig(mgmtLearning());
+    lab.writer.removed.clear();
+    for (int i = 0; i < 3; ++i)
+        lab.policy.reconcile(lab.kernel, lab.writer, ReconcileTrigger::policy);
+    EXPECT_TRUE(lab.writer.removed.empty()) << lab.writer.removed.size() << " routes removed";
+    EXPECT_EQ(lab.status().state, RoleState::enforced);
+    EXPECT_TRUE(lab.ownRoutesHeld());
+}
+
+// mgmt's IPv6 metric is the kernel's RA route metric (1024, ra_defrtr_metric): once ifpind's route
+// holds it, the kernel cannot add the next advertisement's route beside it (the same metric, router
+// and device: EEXIST, no event), so no newer advertisement is ever seen. Its lifetime cannot be
+// followed: the gateway gets no deadline (documented) rather than a drop every router lifetime.
+TEST(LearnedGatewayExpiry, AtTheAdvertisementsOwnMetricNoDeadline)
+{
+    for (uint32_t metric : {1024u, 0u}) {
+        SCOPED_TRACE(metric);
+        Lab lab;
+        Config config = mgmtLearning();
+        config.roles[0].metric = metric;
+        lab.policy.setConfig(config);
+        lab.advertise(4s);
+        EXPECT_FALSE(lab.policy.nextGatewayExpiry());
+        lab.now += 1h;
+        lab.policy.reconcile(lab.kernel, lab.writer, ReconcileTrigger::kernel);
+        EXPECT_EQ(lab.status().state, RoleState::enforced);
+    }
+}
+
 } // namespace
 } // namespace ifpin
