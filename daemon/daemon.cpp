@@ -186,7 +186,9 @@ void Daemon::runReconcile()
     }
     if (auto expiry = policy_.nextGatewayExpiry()) {
         auto delay = std::chrono::ceil<std::chrono::microseconds>(*expiry - std::chrono::steady_clock::now());
-        gatewayExpiryTimer_->armIn(std::max(delay, std::chrono::microseconds(0)));
+        // The reconcile just run drops what has expired; a deadline it left in the past would make
+        // this timer fire at once, forever: looked at again in a second instead.
+        gatewayExpiryTimer_->armIn(delay > std::chrono::microseconds(0) ? delay : std::chrono::microseconds(1s));
     } else {
         gatewayExpiryTimer_->disable();
     }

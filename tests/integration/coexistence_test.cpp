@@ -218,7 +218,7 @@ constexpr const char *routerDropped = "learned gateway fe80::1 dropped: the rout
 TEST_F(Coexistence, RouterLifetimeGatewayLivesWhileAdvertisedAndGoesWhenTheLifetimeRunsOut)
 {
     ASSERT_TRUE(startWithRouterLifetimes());
-    advertiseInBackground(1000ms, 3, 16);
+    advertiseInBackground(1000ms, 3, 40); // stopped below; enough for slow first steps
     ASSERT_TRUE(eventually([&] { return throughRouter(); }, [&] { return describeDefaults(Family::inet6); }, 5s));
     EXPECT_TRUE(holdsFor([&] { return ourRouteThroughRouter(); }, [&] { return describeDefaults(Family::inet6); }, 12s));
     EXPECT_TRUE(eventually([&] { return throughRouter(); }, [&] { return describeDefaults(Family::inet6); }));
