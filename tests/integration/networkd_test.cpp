@@ -59,14 +59,14 @@ protected:
         requiredProgram(networkctlProgram, "systemd");
         PrivateBusOptions options;
         options.policies = {networkdBusPolicy};
-        bus_.emplace(options); // DBUS_SYSTEM_BUS_ADDRESS for networkd and networkctl started from here
+        networkdBus_.emplace(options); // DBUS_SYSTEM_BUS_ADDRESS for networkd and networkctl started from here
     }
     void TearDown() override
     {
         if (HasFailure() && networkdRunning())
             std::cerr << "--- networkctl status mgmt0:\n" << networkctl("--lines=0 status mgmt0").out << "\n";
         Coexistence::TearDown(); // networkd and dnsmasq go first, then ifpind and the lab
-        bus_.reset();
+        networkdBus_.reset();
     }
 
     // mgmt0's .network. The lab's IPv6 address is listed so that it is networkd's own, not a
@@ -293,7 +293,7 @@ protected:
         ASSERT_TRUE(policyBecomesExact());
     }
 
-    std::optional<PrivateBus> bus_;
+    std::optional<PrivateBus> networkdBus_;
     NetworkdSetup setup_ = NetworkdSetup::networkdDefaults;
     int episodes_ = 0;
 };
