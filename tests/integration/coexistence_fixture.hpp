@@ -156,6 +156,20 @@ protected:
         return "exec unshare --mount --uts --propagation private sh -c '" + inner + "'";
     }
 
+    // busybox udhcpc with Debian's script on mgmt0, isolated; signalUdhcpc("USR1") renews the
+    // lease, "USR2" releases it (udhcpc(8)).
+    void startUdhcpc()
+    {
+        requiredProgram("/usr/sbin/udhcpc", "udhcpc");
+        startIn(lab().hostNamespace(), "udhcpc",
+                isolated("/usr/sbin/udhcpc -f -t 20 -T 1 -i mgmt0 -s /etc/udhcpc/default.script -p " + udhcpcPidFile()));
+    }
+    int signalUdhcpc(const std::string &signal)
+    {
+        return lab().run("kill -" + signal + " $(cat " + udhcpcPidFile() + ")");
+    }
+    std::string udhcpcPidFile() const { return scratch().path() + "/udhcpc.pid"; }
+
     std::string leaseAddress()
     {
         return lab().shell("ip -4 -br addr show dev mgmt0 | awk '{print $3}'").out;

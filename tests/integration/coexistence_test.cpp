@@ -48,20 +48,17 @@ TEST_F(Coexistence, DhclientLeaseIsExactAndRenewalIsCheap)
 // busybox udhcpc with Debian's script: SIGUSR1 renews; at most a handful of events, exact after.
 TEST_F(Coexistence, UdhcpcLeaseIsExactAndRenewalIsCheap)
 {
-    requiredProgram("/usr/sbin/udhcpc", "udhcpc");
-    std::string dir = scratch().path();
     daemon().start(lab(), learningConfig());
     ASSERT_TRUE(daemon().waitReady());
     startDhcpServer();
-    startIn(lab().hostNamespace(), "udhcpc",
-            isolated("/usr/sbin/udhcpc -f -t 20 -T 1 -i mgmt0 -s /etc/udhcpc/default.script -p " + dir + "/udhcpc.pid"));
+    startUdhcpc();
     ASSERT_TRUE(leaseArrives());
     ASSERT_TRUE(mgmtBecomesExact());
 
     RouteMonitor monitor(lab());
     auto renewals = [&] { return countOccurrences(background_["udhcpc"]->log(), "obtained"); };
     size_t before = renewals();
-    ASSERT_EQ(lab().run("kill -USR1 $(cat " + dir + "/udhcpc.pid)"), 0);
+    ASSERT_EQ(signalUdhcpc("USR1"), 0);
     ASSERT_TRUE(eventually([&] { return renewals() > before; }, [&] { return background_["udhcpc"]->log(); }, 20s));
     EXPECT_TRUE(mgmtBecomesExact());
     EXPECT_LE(monitor.lines().size(), 6u) << monitor.text();
@@ -99,20 +96,17 @@ TEST_F(Coexistence, DhcpcdLeaseIsExactAndRenewalIsCheap)
 // route follows within 1 s.
 TEST_F(Coexistence, ChangedRouterIsFollowedWithinASecond)
 {
-    requiredProgram("/usr/sbin/udhcpc", "udhcpc");
-    std::string dir = scratch().path();
     ASSERT_TRUE(lab().shellIn(lab().gatewayNamespace("mgmt"), "ip addr add 198.51.100.3/24 dev uplink0").ok());
     daemon().start(lab(), learningConfig());
     ASSERT_TRUE(daemon().waitReady());
     startDhcpServer();
-    startIn(lab().hostNamespace(), "udhcpc",
-            isolated("/usr/sbin/udhcpc -f -t 20 -T 1 -i mgmt0 -s /etc/udhcpc/default.script -p " + dir + "/udhcpc.pid"));
+    startUdhcpc();
     ASSERT_TRUE(leaseArrives());
     ASSERT_TRUE(mgmtBecomesExact());
 
     RouteMonitor monitor(lab());
     startDhcpServer("198.51.100.3"); // the same lease file: the client keeps its address
-    ASSERT_EQ(lab().run("kill -USR1 $(cat " + dir + "/udhcpc.pid)"), 0);
+    ASSERT_EQ(signalUdhcpc("USR1"), 0);
     ASSERT_TRUE(eventually([&] { return monitor.text().find("default via 198.51.100.3 dev mgmt0") != std::string::npos; },
                            [&] { return monitor.text() + background_["udhcpc"]->log(); }, 20s));
     EXPECT_TRUE(mgmtBecomesExact("198.51.100.3", 1s));
@@ -158,17 +152,14 @@ TEST_F(Coexistence, RouterAdvertisementsCostTwoEventsEach)
 // teaches the gateway again.
 TEST_F(Coexistence, ReleasedLeaseDropsTheLearnedGatewayOnce)
 {
-    requiredProgram("/usr/sbin/udhcpc", "udhcpc");
-    std::string dir = scratch().path();
     daemon().start(lab(), learningConfig(true));
     ASSERT_TRUE(daemon().waitReady());
     startDhcpServer();
-    startIn(lab().hostNamespace(), "udhcpc",
-            isolated("/usr/sbin/udhcpc -f -t 20 -T 1 -i mgmt0 -s /etc/udhcpc/default.script -p " + dir + "/udhcpc.pid"));
+    startUdhcpc();
     ASSERT_TRUE(leaseArrives());
     ASSERT_TRUE(mgmtBecomesExact());
 
-    ASSERT_EQ(lab().run("kill -USR2 $(cat " + dir + "/udhcpc.pid)"), 0);
+    ASSERT_EQ(signalUdhcpc("USR2"), 0);
     const std::string dropped = "learned gateway 198.51.100.1 dropped";
     ASSERT_TRUE(eventually([&] { return daemon().log().find(dropped) != std::string::npos; },
                            [&] { return daemon().log(); }));
@@ -179,7 +170,7 @@ TEST_F(Coexistence, ReleasedLeaseDropsTheLearnedGatewayOnce)
                          [&] { return daemon().log(); }, 2s));
     EXPECT_EQ(countOccurrences(daemon().log(), dropped), 1u);
 
-    ASSERT_EQ(lab().run("kill -USR1 $(cat " + dir + "/udhcpc.pid)"), 0);
+    ASSERT_EQ(signalUdhcpc("USR1"), 0);
     EXPECT_TRUE(leaseArrives());
     EXPECT_TRUE(mgmtBecomesExact());
 }
