@@ -48,6 +48,17 @@ struct Episode {
     size_t ourRuleDeletions = 0;                // ifpind's rules not of mgmt0's addresses deleted (by networkd)
 };
 
+// What networkd's defaults do at a reload or reconfigure, as docs/configuration.md says: they
+// delete ifpind's routes and rules on mgmt0, ifpind puts them back within 1 s, and the episode
+// ends (no fight: a bounded number of events).
+void expectDeletedByNetworkdAndRestored(const Episode &episode)
+{
+    EXPECT_GE(episode.ourDeletions, 1u) << "networkd's defaults no longer delete foreign routes (docs say they do)";
+    EXPECT_GE(episode.ourRuleDeletions, 1u) << "networkd's defaults no longer delete foreign rules (docs say they do)";
+    EXPECT_TRUE(episode.longestGapMs && *episode.longestGapMs < 1000);
+    EXPECT_LE(episode.events, 20u); // measured 18
+}
+
 class Networkd : public Coexistence {
 protected:
     void SetUp() override
@@ -359,10 +370,7 @@ TEST_F(Networkd, ReconfigureWithNetworkdDefaultsEndsExactWithoutAFight)
     ASSERT_NO_FATAL_FAILURE(startBoth(Addressing::fixed, NetworkdSetup::networkdDefaults));
     Episode episode = reconfigureAndWatch("reconfigure mgmt0", "default via 198.51.100.1 dev mgmt0 proto 4 ");
     report("reconfigure, networkd's defaults", episode);
-    EXPECT_GE(episode.ourDeletions, 1u) << "networkd's defaults no longer delete foreign routes (docs say they do)";
-    EXPECT_GE(episode.ourRuleDeletions, 1u) << "networkd's defaults no longer delete foreign rules (docs say they do)";
-    EXPECT_TRUE(episode.longestGapMs && *episode.longestGapMs < 1000);
-    EXPECT_LE(episode.events, 20u); // measured 18
+    expectDeletedByNetworkdAndRestored(episode);
 }
 
 // networkd's defaults, `networkctl reload` of a changed .network: networkd deletes all of ifpind's
@@ -373,10 +381,7 @@ TEST_F(Networkd, ReloadWithNetworkdDefaultsEndsExactWithoutAFight)
     writeNetworkFile(networkFile(Addressing::fixed, "\n[Route]\nGateway=198.51.100.1\nMetric=512\n"));
     Episode episode = reconfigureAndWatch("reload", "default via 198.51.100.1 dev mgmt0 proto 4 metric 512");
     report("reload, networkd's defaults", episode);
-    EXPECT_GE(episode.ourDeletions, 1u) << "networkd's defaults no longer delete foreign routes (docs say they do)";
-    EXPECT_GE(episode.ourRuleDeletions, 1u) << "networkd's defaults no longer delete foreign rules (docs say they do)";
-    EXPECT_TRUE(episode.longestGapMs && *episode.longestGapMs < 1000);
-    EXPECT_LE(episode.events, 20u); // measured 18
+    expectDeletedByNetworkdAndRestored(episode);
 }
 
 // networkd starting beside a running ifpind (the other boot order: mgmt0's address and gateway
